@@ -1,0 +1,42 @@
+"""AWS clients: created once per process, lazily, on first use (never per request, never at import).
+
+Endpoints come only from boto3's standard settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>,
+AWS_REGION), so the same code runs against moto, LocalStack or AWS.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from botocore.config import Config
+
+_CONFIG = Config(
+    connect_timeout=2,
+    read_timeout=5,
+    retries={"mode": "standard", "max_attempts": 3},
+)
+
+
+@cache
+def _session() -> Any:
+    import boto3
+
+    return boto3.session.Session()
+
+
+@cache
+def client(service: str) -> Any:
+    return _session().client(service, config=_CONFIG)
+
+
+@cache
+def resource(service: str) -> Any:
+    return _session().resource(service, config=_CONFIG)
+
+
+def reset() -> None:
+    """Forget every client (tests that swap the endpoint or credentials)."""
+    client.cache_clear()
+    resource.cache_clear()
+    _session.cache_clear()

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every portal: the resolver, pages, forms, cookies, CSRF, error answers."""

@@ -1,0 +1,47 @@
+"""The resolver every portal function uses, and the Lambda entry point around it.
+
+A handler module is:
+
+    app = portal_app()
+
+    @app.get("/partners/proposals")
+    def list_proposals(...) -> ...:
+        return domain.list_proposals(...)
+
+    lambda_handler = entrypoint(app)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from portal_common.observability import logger, metrics, tracer
+from portal_common.web.errors import register_error_answers
+from portal_common.web.pages import add_template_dir
+
+
+def portal_app(templates: Path | None = None) -> APIGatewayHttpResolver:
+    """A payload-v2 resolver with request validation (and so OpenAPI) and our error answers."""
+    app = APIGatewayHttpResolver(enable_validation=True, strip_prefixes=None)
+    register_error_answers(app)
+    if templates is not None:
+        add_template_dir(templates)
+    return app
+
+
+def entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """The Lambda handler: correlation id (the API's request id) in every log line, tracing, metrics."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return lambda_handler

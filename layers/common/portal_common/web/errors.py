@@ -1,0 +1,169 @@
+"""The one place where errors become HTTP answers: JSON for API clients, a friendly page for browsers.
+
+- PortalError subclasses answer with their own status and message (written for the user).
+- Validation errors (pydantic / Powertools request validation) answer 422 with each field's problem.
+- AWS faults worth retrying (throttling, 5xx, timeouts) answer 503 with Retry-After.
+- Anything else is ours: logged with the correlation id, answered 500 showing only that id.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ReadTimeoutError
+from pydantic import ValidationError
+
+from portal_common.errors import PortalError, ServiceUnavailable
+from portal_common.observability import logger
+from portal_common.web.negotiation import wants_json
+from portal_common.web.pages import SECURITY_HEADERS, render
+
+RETRYABLE_AWS_CODES = {
+    "ThrottlingException",
+    "Throttling",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "ServiceUnavailable",
+    "InternalError",
+    "InternalServerError",
+    "InternalFailure",
+    "SlowDown",
+    "TransactionInProgressException",
+}
+
+PAGE_TITLES = {
+    400: "The request could not be read",
+    401: "Please sign in",
+    403: "This is not allowed",
+    404: "We could not find that",
+    405: "This action is not available here",
+    409: "This already exists",
+    410: "This link has expired",
+    413: "This is too large",
+    415: "This kind of content is not accepted",
+    422: "Some fields need attention",
+    500: "Something went wrong on our side",
+    503: "Please try again in a moment",
+}
+
+
+def field_errors_of(errors: list[Any]) -> dict[str, str]:
+    """pydantic's error list as {field: message}, without echoing the input back."""
+    fields: dict[str, str] = {}
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        name = ".".join(loc) or "request"
+        msg = str(err.get("msg", "is not valid"))
+        fields.setdefault(name, msg.removeprefix("Value error, "))
+    return fields
+
+
+def error_answer(
+    app: APIGatewayHttpResolver,
+    status: int,
+    code: str,
+    message: str,
+    *,
+    field_errors: dict[str, str] | None = None,
+    next_step: str | None = None,
+    retry_after: int | None = None,
+) -> Response:
+    correlation_id = logger.get_correlation_id() or "unknown"
+    headers = {"X-Correlation-Id": correlation_id}
+    if retry_after:
+        headers["Retry-After"] = str(retry_after)
+    if wants_json(app.current_event):
+        body = {"error": {"code": code, "message": message, "correlation_id": correlation_id}}
+        if field_errors:
+            body["error"]["fields"] = field_errors
+        if next_step:
+            body["error"]["next_step"] = next_step
+        return Response(
+            status_code=status,
+            content_type=content_types.APPLICATION_JSON,
+            body=json.dumps(body),
+            headers={**headers, "Cache-Control": "no-store"},
+        )
+    html = render(
+        "error.html",
+        status=status,
+        title=PAGE_TITLES.get(status, "Something went wrong"),
+        message=message,
+        field_errors=field_errors or {},
+        next_step=next_step,
+        correlation_id=correlation_id,
+    )
+    return Response(
+        status_code=status,
+        content_type="text/html; charset=utf-8",
+        body=html,
+        headers={**SECURITY_HEADERS, **headers},
+    )
+
+
+def register_error_answers(app: APIGatewayHttpResolver) -> None:
+    @app.exception_handler(PortalError)
+    def portal_error(exc: PortalError) -> Response:
+        if exc.status >= 500:
+            logger.warning("answered %s: %s", exc.status, exc.code)
+        return error_answer(
+            app,
+            exc.status,
+            exc.code,
+            exc.message,
+            field_errors=exc.field_errors,
+            next_step=exc.next_step,
+            retry_after=exc.retry_after,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    def request_invalid(exc: RequestValidationError) -> Response:
+        return error_answer(
+            app, 422, "validation_failed", "Some fields need attention", field_errors=field_errors_of(list(exc.errors()))
+        )
+
+    @app.exception_handler(ValidationError)
+    def model_invalid(exc: ValidationError) -> Response:
+        return error_answer(
+            app,
+            422,
+            "validation_failed",
+            "Some fields need attention",
+            field_errors=field_errors_of(exc.errors(include_input=False)),  # type: ignore[arg-type]
+        )
+
+    @app.exception_handler(ClientError)
+    def aws_client_error(exc: ClientError) -> Response:
+        code = exc.response.get("Error", {}).get("Code", "")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if code in RETRYABLE_AWS_CODES or status >= 500:
+            logger.warning("AWS fault, answered 503", extra={"aws_error": code})
+            retry = ServiceUnavailable()
+            return error_answer(app, 503, retry.code, retry.message, retry_after=retry.retry_after)
+        return unknown_error(exc)
+
+    @app.exception_handler(BotoCoreError)
+    def aws_transport_error(exc: BotoCoreError) -> Response:
+        if isinstance(exc, (ConnectionError, ReadTimeoutError)):
+            logger.warning("AWS unreachable, answered 503", extra={"aws_error": type(exc).__name__})
+            retry = ServiceUnavailable()
+            return error_answer(app, 503, retry.code, retry.message, retry_after=retry.retry_after)
+        return unknown_error(exc)
+
+    @app.exception_handler(Exception)
+    def unknown_error(exc: Exception) -> Response:
+        logger.exception("unhandled error")
+        return error_answer(
+            app,
+            500,
+            "internal_error",
+            "Something went wrong on our side. If it happens again, quote the reference below.",
+        )
+
+    @app.not_found
+    def not_found(_exc: Exception) -> Response:
+        return error_answer(app, 404, "not_found", "There is nothing at this address.")

@@ -1,0 +1,90 @@
+"""HTTP front of the local stack: the template's HttpApi routes and function URLs on one port.
+
+The API is SAM CLI's own emulation (LocalApigwService fed by SamLocalStackProvider/ApiProvider):
+payload-v2 events, Lambda REQUEST authorizers and their context, exactly as `sam local start-api`
+builds them. Only the container runner is replaced, by local.functions.FunctionRunner. Function
+URLs, which SAM CLI parses but does not serve, are each a LocalApigwService with a catch-all route,
+mounted at /fn/<LogicalId>/ and given the `$default` route key, stage and a lambda-url domain.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from samcli.lib.providers.api_provider import ApiProvider
+from samcli.lib.providers.provider import Api
+from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
+from samcli.local.apigw.local_apigw_service import LocalApigwService
+from samcli.local.apigw.route import Route
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+from local.functions import FunctionRunner, FunctionSpec
+from local.template import TEMPLATE_PATH
+
+LOG = logging.getLogger("local.gateway")
+
+
+class FunctionUrlService(LocalApigwService):
+    """A Lambda function URL: every method and path to one function, as AWS sends it."""
+
+    def __init__(self, spec: FunctionSpec, runner: FunctionRunner, port: int, region: str):
+        api = Api(
+            routes=[
+                Route(
+                    function_name=spec.logical_id,
+                    path="$default",
+                    methods=Route.ANY_HTTP_METHODS,
+                    event_type=Route.HTTP,
+                    payload_format_version="2.0",
+                    is_default_route=True,
+                )
+            ]
+        )
+        api.stage_name = "$default"
+        super().__init__(api=api, lambda_runner=runner, port=port)
+        self.domain = f"{spec.logical_id.lower()}.lambda-url.{region}.on.aws"
+
+    def _generate_lambda_event(self, flask_request: Any, route: Route, method: str, endpoint: str) -> dict:
+        event = super()._generate_lambda_event(flask_request, route, method, endpoint)
+        event["routeKey"] = "$default"
+        context = event.setdefault("requestContext", {})
+        context.update({"routeKey": "$default", "stage": "$default", "domainName": self.domain})
+        context["domainPrefix"] = self.domain.split(".", 1)[0]
+        context.pop("authorizer", None)
+        return event
+
+
+def api_routes(template_path: Path = TEMPLATE_PATH) -> Api:
+    stacks, _ = SamLocalStackProvider.get_stacks(str(template_path))
+    return ApiProvider(stacks, cwd=str(template_path.parent)).api
+
+
+def build_app(
+    specs: dict[str, FunctionSpec], runner: FunctionRunner, port: int, region: str, dev_pages: Flask
+) -> tuple[DispatcherMiddleware, list[str]]:
+    """One WSGI app: dev pages and the API at /, each function URL at /fn/<LogicalId>/."""
+    api = api_routes()
+    service = LocalApigwService(api=api, lambda_runner=runner, port=port)
+    service.create()
+    api_app: Flask = service._app
+    # dev-only pages live beside the API routes (none of them starts with a portal prefix)
+    for rule in dev_pages.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        api_app.add_url_rule(
+            rule.rule, endpoint=f"dev.{rule.endpoint}", view_func=dev_pages.view_functions[rule.endpoint],
+            methods=rule.methods,
+        )
+    mounts: dict[str, Any] = {}
+    described = [f"{sorted(r.methods)} {r.path} -> {r.function_name}" for r in api.routes]
+    for spec in specs.values():
+        if spec.function_url is None:
+            continue
+        url_service = FunctionUrlService(spec, runner, port, region)
+        url_service.create()
+        mounts[f"/fn/{spec.logical_id}"] = url_service._app
+        described.append(f"[function URL] /fn/{spec.logical_id}/ -> {spec.logical_id}")
+    return DispatcherMiddleware(api_app, mounts), described
