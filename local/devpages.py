@@ -21,7 +21,7 @@ from typing import Any
 from flask import Flask, Response, abort, redirect, request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from local.console_actions import CONSOLE_ACTIONS
+from local.console_actions import console_actions
 
 LOG = logging.getLogger("local.devpages")
 TEMPLATES = Path(__file__).resolve().parent / "devpages_templates"
@@ -156,11 +156,11 @@ def create_dev_pages(
 
     @app.get("/_local/console")
     def console() -> Response:
-        return page("console.html", actions=CONSOLE_ACTIONS, result=None)
+        return page("console.html", actions=console_actions(), result=None)
 
     @app.post("/_local/console/<action_id>")
     def console_submit(action_id: str) -> Response:
-        action = next((a for a in CONSOLE_ACTIONS if a["id"] == action_id), None)
+        action = next((a for a in console_actions() if a["id"] == action_id), None)
         if action is None:
             abort(404)
         values = {f["name"]: request.form.get(f["name"], "") for f in action["fields"]}
@@ -181,6 +181,6 @@ def create_dev_pages(
         result = {"action": action, "status": status, "body": text, "path": path}
         if action.get("then") and 200 <= status < 300:
             return redirect(action["then"])  # type: ignore[return-value]
-        return page("console.html", actions=CONSOLE_ACTIONS, result=result)
+        return page("console.html", actions=console_actions(), result=result)
 
     return app

@@ -57,6 +57,12 @@ class FunctionUrlService(LocalApigwService):
         return event
 
 
+def _http_api_not_found(_error: Exception) -> Any:
+    from flask import Response
+
+    return Response('{"message":"Not Found"}', status=404, mimetype="application/json")
+
+
 def api_routes(template_path: Path = TEMPLATE_PATH) -> Api:
     stacks, _ = SamLocalStackProvider.get_stacks(str(template_path))
     return ApiProvider(stacks, cwd=str(template_path.parent)).api
@@ -70,6 +76,9 @@ def build_app(
     service = LocalApigwService(api=api, lambda_runner=runner, port=port)
     service.create()
     api_app: Flask = service._app
+    # an HTTP API answers an unknown route with 404 {"message":"Not Found"} (SAM CLI mimics REST APIs' 403)
+    for code in (404, 405):
+        api_app.register_error_handler(code, _http_api_not_found)
     # dev-only pages live beside the API routes (none of them starts with a portal prefix)
     for rule in dev_pages.url_map.iter_rules():
         if rule.endpoint == "static":

@@ -47,6 +47,38 @@ def _error_payload(exc: BaseException) -> dict:
     }
 
 
+def _settings_check() -> list[str]:
+    """Local-only: every settings model that any module this function imported may load
+    (``load_settings(Model)`` anywhere in our code it has loaded) must validate against this
+    function's environment. Catches a variable the code reads but the template does not declare."""
+    import ast
+
+    roots = [p for p in os.environ["LOCAL_LAMBDA_PATHS"].split(os.pathsep) if "/.local/" not in p]
+    problems = []
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None) or ""
+        if not path.endswith(".py") or not any(path.startswith(r) for r in roots):
+            continue
+        tree = ast.parse(open(path, encoding="utf-8").read())
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "load_settings"
+                and node.args
+                and isinstance(node.args[0], ast.Name)
+            ):
+                model = getattr(module, node.args[0].id, None)
+                if model is None:
+                    continue
+                try:
+                    model.model_validate(dict(os.environ))
+                except Exception as exc:
+                    errors = exc.errors() if hasattr(exc, "errors") else [{"loc": [str(exc)]}]
+                    names = ", ".join(str(e["loc"][0]).upper() for e in errors if e.get("loc"))
+                    problems.append(f"{name}: {model.__name__} needs {names}")
+    return sorted(set(problems))
+
+
 def main() -> None:
     for root in reversed(os.environ["LOCAL_LAMBDA_PATHS"].split(os.pathsep)):
         if root:
@@ -74,6 +106,9 @@ def main() -> None:
             resolver = getattr(module, "app", None)
             schema = json.loads(resolver.get_openapi_json_schema()) if resolver is not None else None
             reply.write(json.dumps({"result": schema}) + "\n")
+            continue
+        if request["event"] == {"__local__": "settings_check"}:
+            reply.write(json.dumps({"result": _settings_check()}) + "\n")
             continue
         context = LambdaContext(request["deadline_ms"], request.get("request_id") or str(uuid.uuid4()))
         os.environ["_X_AMZN_TRACE_ID"] = f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0"

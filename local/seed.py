@@ -33,15 +33,20 @@ def crm_call(stack: Any, method: str, path: str, body: Any = None) -> Any:
     return json.loads(text) if text else None
 
 
-SEEDERS: list[Callable[[Any], dict[str, Any]]] = []
-
-
 def seed_demo_data(stack: Any) -> dict[str, Any]:
+    """Run every portal's seeder (local/portals/<portal>.py), collecting logins and links."""
+    from local.portals import portal_modules
+
     demo: dict[str, Any] = {"portals": [], "logins": [], "links": []}
     health = crm_call(stack, "GET", "/crm/health")
     LOG.info("portals answer: %s", health)
-    for seeder in SEEDERS:
+    for module in portal_modules():
+        if getattr(module, "PORTAL", None):
+            demo["portals"].append(module.PORTAL)
+        seeder: Callable[[Any], dict[str, Any]] | None = getattr(module, "seed", None)
+        if seeder is None:
+            continue
         made = seeder(stack)
-        for key in demo:
+        for key in ("logins", "links"):
             demo[key].extend(made.get(key, []))
     return demo

@@ -1,0 +1,42 @@
+"""Who is calling: the signed-in identity the authorizer passed on, and the actor for CRM events."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from pydantic import BaseModel
+
+from portal_common.errors import Unauthorized
+from portal_common.events import Actor, ActorKind
+from portal_common.web.negotiation import header
+
+
+class Identity(BaseModel):
+    """Set by the portal's Lambda authorizer (requestContext.authorizer.lambda)."""
+
+    kind: ActorKind
+    subject_id: str  # partner id or advertiser id: what the caller owns
+    user_sub: str
+    email: str
+    session_id: str
+
+
+def current_identity(app: APIGatewayHttpResolver) -> Identity:
+    context = (app.current_event.get("requestContext") or {}).get("authorizer") or {}
+    values = context.get("lambda") or {}
+    try:
+        return Identity.model_validate(values)
+    except ValueError:
+        # only reachable when a route was deployed without its authorizer: fail closed
+        raise Unauthorized("Please sign in.") from None
+
+
+def request_actor(app: APIGatewayHttpResolver, kind: ActorKind, actor_id: str | None, label: str | None = None) -> Actor:
+    event = app.current_event
+    http = ((event.get("requestContext") or {}).get("http")) or {}
+    return Actor(
+        kind=kind,
+        id=actor_id,
+        label=label,
+        source_ip=http.get("sourceIp"),
+        user_agent=(http.get("userAgent") or header(event, "user-agent"))[:300] or None,
+    )

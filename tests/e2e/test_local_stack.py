@@ -1,0 +1,43 @@
+"""The local stack as a newcomer meets it: every route answering over HTTP, tools pages, OpenAPI."""
+
+from tests.support.local_stack import LocalStackProcess
+
+
+def test_a_crm_route_answers_over_http(local_stack: LocalStackProcess) -> None:
+    with local_stack.client() as http:
+        answer = http.get("/crm/health", headers={"Accept": "application/json"})
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ok", "stage": "dev"}
+
+
+def test_the_home_page_lists_the_local_tools(local_stack: LocalStackProcess) -> None:
+    with local_stack.client() as http:
+        home = http.get("/")
+    assert home.status_code == 200
+    for link in ("/_local/mailbox", "/_local/crm-log", "/_local/console", "/openapi.json"):
+        assert link in home.text
+
+
+def test_openapi_describes_every_http_route(local_stack: LocalStackProcess) -> None:
+    with local_stack.client() as http:
+        document = http.get("/openapi.json").json()
+    assert document["openapi"].startswith("3.")
+    assert "get" in document["paths"]["/crm/health"]
+    schema = document["paths"]["/crm/health"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/Health"}
+
+
+def test_resources_come_from_the_template(local_stack: LocalStackProcess) -> None:
+    # Given the physical names the stack recorded for the template's tables
+    tables = set(local_stack.aws("dynamodb").list_tables()["TableNames"])
+    # Then every AWS::DynamoDB::Table of the template exists, and nothing else
+    from local.template import Stack
+
+    expected = {f"portals-local-{lid}" for lid in Stack.from_file().of_type("AWS::DynamoDB::Table")}
+    assert tables == expected
+
+
+def test_an_unknown_portal_path_is_a_404(local_stack: LocalStackProcess) -> None:
+    with local_stack.client() as http:
+        answer = http.get("/partners/no-such-page")
+    assert answer.status_code == 404
