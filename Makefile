@@ -16,7 +16,10 @@ export UV_PYTHON_DOWNLOADS := never
 export APP_PYTHON := $(CURDIR)/$(PY)
 export UV := $(CURDIR)/$(UV)
 
-.PHONY: help install run test test-unit test-integration test-e2e test-browser test-template lint fmt build deploy bench stress clean lock chromium
+docs: install ## regenerate docs/events/*.schema.json from the CRM contract models
+	PYTHONPATH=layers/common $(PY) -m portal_common.crm_contracts docs/events
+
+.PHONY: docs help install run test test-unit test-integration test-e2e test-browser test-template lint fmt build deploy bench stress clean lock chromium
 
 help: ## this menu
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
