@@ -24,7 +24,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +96,7 @@ class LocalStack:
         return {
             "AWS_ENDPOINT_URL": self.aws_url,
             "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - moto accepts any
+            "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_REGION": self.stack.region,
             "AWS_DEFAULT_REGION": self.stack.region,
         }
@@ -119,7 +118,7 @@ class LocalStack:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509
+            preexec_fn=_die_with_parent,
         )
         assert self.moto.stdout is not None
         line = self.moto.stdout.readline()

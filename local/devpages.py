@@ -57,7 +57,12 @@ class CrmInbox:
                     body = json.loads(message["Body"])
                 except ValueError:
                     body = {"raw": message["Body"]}
-                entry = {"queue": logical_id, "received_at": time.time(), "message_id": message["MessageId"], "event": body}
+                entry = {
+                    "queue": logical_id,
+                    "received_at": time.time(),
+                    "message_id": message["MessageId"],
+                    "event": body,
+                }
                 with self.lock:
                     self.events.append(entry)
                     with self.log_path.open("a", encoding="utf-8") as fh:

@@ -27,7 +27,9 @@ LOG = logging.getLogger("local.events")
 
 
 class EventSources:
-    def __init__(self, stack: Stack, specs: dict[str, FunctionSpec], runner: FunctionRunner, clients: Callable[[str], Any]):
+    def __init__(
+        self, stack: Stack, specs: dict[str, FunctionSpec], runner: FunctionRunner, clients: Callable[[str], Any]
+    ):
         self.stack = stack
         self.specs = specs
         self.runner = runner
@@ -54,7 +56,9 @@ class EventSources:
                 if target is None:
                     continue
                 described.append(f"{kind}:{event_name} -> {spec.logical_id}")
-                thread = threading.Thread(target=self._guard(target), name=f"{spec.logical_id}.{event_name}", daemon=True)
+                thread = threading.Thread(
+                    target=self._guard(target), name=f"{spec.logical_id}.{event_name}", daemon=True
+                )
                 self.threads.append(thread)
                 thread.start()
         return described
@@ -181,7 +185,9 @@ class EventSources:
                         continue
                     attempts["n"] += 1
                     if 0 <= max_retries < attempts["n"]:
-                        LOG.error("%s: dropping %d stream records after %d retries", spec.logical_id, len(batch), max_retries)
+                        LOG.error(
+                            "%s: dropping %d stream records after %d retries", spec.logical_id, len(batch), max_retries
+                        )
                         del pending[: len(batch)]
                         attempts["n"] = 0
                         continue
@@ -228,7 +234,9 @@ class EventSources:
         )
 
         def poll() -> None:
-            messages = sqs.receive_message(QueueUrl=bridge, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+            messages = sqs.receive_message(QueueUrl=bridge, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+                "Messages", []
+            )
             for message in messages:
                 body = json.loads(message["Body"])
                 records = body.get("Records") or []  # the first message is moto's s3:TestEvent

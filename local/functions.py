@@ -13,6 +13,7 @@ killed, as Lambda ends a timed-out invocation.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -158,7 +159,7 @@ class _Worker:
         self.proc.stdin.write(json.dumps(request) + "\n")
         self.proc.stdin.flush()
         reply = self._read_reply(timeout=self.spec.timeout)
-        if "error" in reply and reply["error"]:
+        if reply.get("error"):
             raise InvocationError(reply["error"])
         return reply.get("result")
 
@@ -168,10 +169,8 @@ class _Worker:
 
     def kill(self) -> None:
         if self.proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, 9)
-            except ProcessLookupError:
-                pass
             self.proc.wait(timeout=5)
 
 

@@ -84,7 +84,9 @@ def build_app(
         if rule.endpoint == "static":
             continue
         api_app.add_url_rule(
-            rule.rule, endpoint=f"dev.{rule.endpoint}", view_func=dev_pages.view_functions[rule.endpoint],
+            rule.rule,
+            endpoint=f"dev.{rule.endpoint}",
+            view_func=dev_pages.view_functions[rule.endpoint],
             methods=rule.methods,
         )
     mounts: dict[str, Any] = {}

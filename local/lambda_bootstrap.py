@@ -59,7 +59,8 @@ def _settings_check() -> list[str]:
         path = getattr(module, "__file__", None) or ""
         if not path.endswith(".py") or not any(path.startswith(r) for r in roots):
             continue
-        tree = ast.parse(open(path, encoding="utf-8").read())
+        with open(path, encoding="utf-8") as source:
+            tree = ast.parse(source.read())
         for node in ast.walk(tree):
             if (
                 isinstance(node, ast.Call)

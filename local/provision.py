@@ -112,9 +112,7 @@ class Provisioner:
             value = props["SecretString"]
         else:
             gen = props.get("GenerateSecretString") or {}
-            generated = secrets.token_urlsafe(int(gen.get("PasswordLength", 32)))[
-                : int(gen.get("PasswordLength", 32))
-            ]
+            generated = secrets.token_urlsafe(int(gen.get("PasswordLength", 32)))[: int(gen.get("PasswordLength", 32))]
             if gen.get("SecretStringTemplate"):
                 doc = json.loads(gen["SecretStringTemplate"])
                 doc[gen["GenerateStringKey"]] = generated

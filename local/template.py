@@ -98,9 +98,9 @@ class Stack:
 
     def function_environment(self, logical_id: str) -> dict[str, Any]:
         """The function's environment variables with Globals merged in (unresolved)."""
-        globals_env = (
-            ((self.template.get("Globals") or {}).get("Function") or {}).get("Environment") or {}
-        ).get("Variables") or {}
+        globals_env = (((self.template.get("Globals") or {}).get("Function") or {}).get("Environment") or {}).get(
+            "Variables"
+        ) or {}
         props = self.resources[logical_id].get("Properties") or {}
         own = (props.get("Environment") or {}).get("Variables") or {}
         return {**globals_env, **own}
@@ -150,7 +150,7 @@ class Stack:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref":
                 return self.ref(arg)
             if key == "Fn::GetAtt":

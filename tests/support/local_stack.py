@@ -69,7 +69,7 @@ class LocalStackProcess:
             endpoint_url=self.aws_url,
             region_name=self.info.get("region", "us-east-1"),
             aws_access_key_id="local",
-            aws_secret_access_key="local",  # noqa: S106
+            aws_secret_access_key="local",
         )
 
     def crm_log(self) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ def fake_stack() -> Stack:
     """The template with every resource given a made-up physical value (no AWS needed to import)."""
     stack = Stack.from_file()
     Provisioner(stack, endpoint_url=None).record_compute_resources()
-    for logical_id, resource in stack.resources.items():
+    for logical_id in stack.resources:
         stack.refs.setdefault(logical_id, f"local-{logical_id}")
         stack.attrs.setdefault(logical_id, {})
         for attr in ("Arn", "StreamArn", "QueueName", "QueueUrl", "ProviderURL", "FunctionUrl"):
@@ -58,7 +58,9 @@ def runner() -> Any:
     runtime = prepare_runtime(stack)
     specs = function_specs(stack, runtime)
     with open(ROOT / ".local" / "template-test-functions.log", "a") as sink:
-        run = FunctionRunner(specs, sys.executable, {"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}, sink)
+        run = FunctionRunner(
+            specs, sys.executable, {"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}, sink
+        )
         yield run
         run.shutdown()
 
@@ -98,7 +100,11 @@ def _statements(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         for policy in props.get("Policies") or []:
             if isinstance(policy, dict) and "Statement" in policy:
                 found += [(logical_id, s) for s in policy["Statement"]]
-        for policy in props.get("PolicyDocument", {}).get("Statement", []) if isinstance(props.get("PolicyDocument"), dict) else []:
+        for policy in (
+            props.get("PolicyDocument", {}).get("Statement", [])
+            if isinstance(props.get("PolicyDocument"), dict)
+            else []
+        ):
             found.append((logical_id, policy))
     return found
 
@@ -109,10 +115,10 @@ def test_no_wildcard_in_iam_actions_or_resources() -> None:
     for logical_id, statement in _statements(template):
         actions = statement.get("Action", [])
         resources = statement.get("Resource", [])
-        for value in (actions if isinstance(actions, list) else [actions]):
+        for value in actions if isinstance(actions, list) else [actions]:
             if isinstance(value, str) and "*" in value:
                 bad.append(f"{logical_id}: action {value}")
-        for value in (resources if isinstance(resources, list) else [resources]):
+        for value in resources if isinstance(resources, list) else [resources]:
             if isinstance(value, str) and "*" in value:
                 bad.append(f"{logical_id}: resource {value}")
     for logical_id, resource in template["Resources"].items():

@@ -72,7 +72,12 @@ class ActivityData(BaseModel):
 
 
 def activity_event(
-    portal: Portal, actor: Actor, action: str, subject: str, record_type: str | None = None, record_id: str | None = None
+    portal: Portal,
+    actor: Actor,
+    action: str,
+    subject: str,
+    record_type: str | None = None,
+    record_id: str | None = None,
 ) -> CrmEvent:
     data = ActivityData.model_validate({"action": action, "record_type": record_type, "record_id": record_id})
     return CrmEvent(type="activity", portal=portal, actor=actor, subject=subject, data=data.model_dump())

@@ -33,10 +33,14 @@ class LinkClaims:
     expires_at: int
 
 
-def sign_link(purpose: str, subject: str, ttl_seconds: int, *, ring: KeyRing | None = None, now: float | None = None) -> str:
+def sign_link(
+    purpose: str, subject: str, ttl_seconds: int, *, ring: KeyRing | None = None, now: float | None = None
+) -> str:
     ring = ring or key_ring()
     expires = int((now if now is not None else time.time()) + ttl_seconds)
-    payload = json.dumps({"p": purpose, "s": subject, "e": expires, "k": ring.current_id}, separators=(",", ":")).encode()
+    payload = json.dumps(
+        {"p": purpose, "s": subject, "e": expires, "k": ring.current_id}, separators=(",", ":")
+    ).encode()
     return f"{_b64(payload)}.{_b64(ring.sign('link:' + purpose, payload))}"
 
 

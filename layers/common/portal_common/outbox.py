@@ -107,8 +107,14 @@ class Transaction:
         self._on_conflict.append(on_conflict)
 
     def delete(
-        self, table: str, key: dict[str, Any], *, condition: str | None = None, values: dict[str, Any] | None = None,
-        names: dict[str, str] | None = None, on_conflict: PortalError | None = None,
+        self,
+        table: str,
+        key: dict[str, Any],
+        *,
+        condition: str | None = None,
+        values: dict[str, Any] | None = None,
+        names: dict[str, str] | None = None,
+        on_conflict: PortalError | None = None,
     ) -> None:
         op: dict[str, Any] = {"TableName": table, "Key": _dynamo(key)}
         if condition:
@@ -121,8 +127,14 @@ class Transaction:
         self._on_conflict.append(on_conflict)
 
     def check(
-        self, table: str, key: dict[str, Any], condition: str, *, values: dict[str, Any] | None = None,
-        names: dict[str, str] | None = None, on_conflict: PortalError | None = None,
+        self,
+        table: str,
+        key: dict[str, Any],
+        condition: str,
+        *,
+        values: dict[str, Any] | None = None,
+        names: dict[str, str] | None = None,
+        on_conflict: PortalError | None = None,
     ) -> None:
         op: dict[str, Any] = {"TableName": table, "Key": _dynamo(key), "ConditionExpression": condition}
         if names:
@@ -134,7 +146,15 @@ class Transaction:
 
     def event(self, event: CrmEvent) -> CrmEvent:
         table = load_settings(OutboxSettings).outbox_table
-        self._items.append({"Put": {"TableName": table, "Item": _dynamo(outbox_item(event)), "ConditionExpression": "attribute_not_exists(pk)"}})
+        self._items.append(
+            {
+                "Put": {
+                    "TableName": table,
+                    "Item": _dynamo(outbox_item(event)),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        )
         self._on_conflict.append(None)
         self.events.append(event)
         return event
@@ -152,7 +172,10 @@ class Transaction:
             for index, reason in enumerate(reasons):
                 if reason.get("Code") == "ConditionalCheckFailed" and self._on_conflict[index] is not None:
                     raise self._on_conflict[index] from exc  # type: ignore[misc]
-            if any(r.get("Code") in ("ThrottlingError", "TransactionConflict", "ProvisionedThroughputExceeded") for r in reasons):
+            if any(
+                r.get("Code") in ("ThrottlingError", "TransactionConflict", "ProvisionedThroughputExceeded")
+                for r in reasons
+            ):
                 raise ServiceUnavailable("We are busy right now; nothing was saved. Please try again.") from exc
             raise
 
@@ -165,6 +188,11 @@ def emit(event: CrmEvent) -> CrmEvent:
 
 
 def record_activity(
-    portal: Portal, actor: Actor, action: str, subject: str, record_type: str | None = None, record_id: str | None = None
+    portal: Portal,
+    actor: Actor,
+    action: str,
+    subject: str,
+    record_type: str | None = None,
+    record_id: str | None = None,
 ) -> CrmEvent:
     return emit(activity_event(portal, actor, action, subject, record_type, record_id))

@@ -42,7 +42,5 @@ def load_settings(model: type[SettingsT]) -> SettingsT:
     try:
         return model.model_validate(dict(os.environ))
     except ValidationError as exc:
-        missing = ", ".join(
-            str(err["loc"][0]) for err in exc.errors() if err.get("loc")
-        )
+        missing = ", ".join(str(err["loc"][0]) for err in exc.errors() if err.get("loc"))
         raise SettingsError(f"{model.__name__}: environment variable(s) missing or invalid: {missing}") from exc

@@ -56,8 +56,6 @@ def issue(cookie_value: str | None, binding: str = ANONYMOUS) -> tuple[str, Cook
 
 def verify(cookie_value: str | None, submitted: str | None, binding: str = ANONYMOUS) -> None:
     if not cookie_value or not submitted or not hmac.compare_digest(cookie_value, submitted):
-        raise CsrfRejected(
-            "This form has expired or was not sent from our site. Please reload the page and try again."
-        )
+        raise CsrfRejected("This form has expired or was not sent from our site. Please reload the page and try again.")
     if not _valid(key_ring(), submitted, binding):
         raise CsrfRejected("This form has expired. Please reload the page and try again.")

@@ -123,7 +123,11 @@ def register_error_answers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(RequestValidationError)
     def request_invalid(exc: RequestValidationError) -> Response:
         return error_answer(
-            app, 422, "validation_failed", "Some fields need attention", field_errors=field_errors_of(list(exc.errors()))
+            app,
+            422,
+            "validation_failed",
+            "Some fields need attention",
+            field_errors=field_errors_of(list(exc.errors())),
         )
 
     @app.exception_handler(ValidationError)

@@ -51,7 +51,9 @@ def read_json(app: APIGatewayHttpResolver, limit: int = MAX_FORM_BYTES) -> dict[
     return doc
 
 
-def read_form(app: APIGatewayHttpResolver, *, binding: str = csrf.ANONYMOUS, limit: int = MAX_FORM_BYTES) -> dict[str, str]:
+def read_form(
+    app: APIGatewayHttpResolver, *, binding: str = csrf.ANONYMOUS, limit: int = MAX_FORM_BYTES
+) -> dict[str, str]:
     """The submitted fields (a form post with a valid CSRF token, or a JSON object)."""
     if is_json(app):
         return {k: v if isinstance(v, str) else json.dumps(v) for k, v in read_json(app, limit).items()}

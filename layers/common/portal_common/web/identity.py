@@ -30,7 +30,9 @@ def current_identity(app: APIGatewayHttpResolver) -> Identity:
         raise Unauthorized("Please sign in.") from None
 
 
-def request_actor(app: APIGatewayHttpResolver, kind: ActorKind, actor_id: str | None, label: str | None = None) -> Actor:
+def request_actor(
+    app: APIGatewayHttpResolver, kind: ActorKind, actor_id: str | None, label: str | None = None
+) -> Actor:
     event = app.current_event
     http = ((event.get("requestContext") or {}).get("http")) or {}
     return Actor(
