@@ -30,7 +30,7 @@ from typing import Any
 import boto3
 from werkzeug.serving import make_server
 
-from local.template import ROOT, Stack
+from local.template import ROOT, TEMPLATE_PATH, Stack
 
 LOG = logging.getLogger("local")
 STATE = ROOT / ".local"
@@ -73,7 +73,15 @@ def prepare_runtime(stack: Stack) -> list[Path]:
 
 
 class LocalStack:
-    def __init__(self, port: int, aws_port: int, seed: bool, max_concurrency: int, quiet: bool):
+    def __init__(
+        self,
+        port: int,
+        aws_port: int,
+        seed: bool,
+        max_concurrency: int,
+        quiet: bool,
+        template_path: Path = TEMPLATE_PATH,
+    ):
         self.port = port
         self.aws_port = aws_port
         self.seed = seed
@@ -87,7 +95,8 @@ class LocalStack:
         self.runner: Any = None
         self.sources: Any = None
         self.inbox: Any = None
-        self.stack = Stack.from_file()
+        self.template_path = template_path
+        self.stack = Stack.from_file(template_path)
         self.demo: dict[str, Any] = {"portals": [], "logins": [], "links": []}
         self._openapi: dict[str, Any] | None = None
 
@@ -168,7 +177,7 @@ class LocalStack:
             openapi=self.openapi,
             demo=lambda: self.demo,
         )
-        app, routes = build_app(specs, self.runner, self.port, self.stack.region, dev_pages)
+        app, routes = build_app(specs, self.runner, self.port, self.stack.region, dev_pages, self.template_path)
         self.server = make_server("127.0.0.1", self.port, app, threaded=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         described = self.sources.start()
@@ -242,13 +251,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-seed", action="store_true", help="start without demo data")
     parser.add_argument("--max-concurrency", type=int, default=int(os.environ.get("LOCAL_MAX_CONCURRENCY", "4")))
     parser.add_argument("--quiet", action="store_true", help="function logs to .local/functions.log")
+    parser.add_argument(
+        "--template", type=Path, default=TEMPLATE_PATH, help="the SAM template (default: template.yaml)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("samcli").setLevel(logging.ERROR)
     logging.getLogger("botocore").setLevel(logging.WARNING)
 
-    stack = LocalStack(args.port, args.aws_port, not args.no_seed, args.max_concurrency, args.quiet)
+    stack = LocalStack(
+        args.port, args.aws_port, not args.no_seed, args.max_concurrency, args.quiet, args.template.resolve()
+    )
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())

@@ -25,10 +25,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from local.template import ROOT, Stack
+from local.template import ROOT, Stack, UnresolvedReference
 
 LOG = logging.getLogger("local.functions")
 BOOTSTRAP = Path(__file__).resolve().parent / "lambda_bootstrap.py"
+
+
+def _die_with_parent() -> None:
+    """preexec_fn: the worker gets SIGKILL when the process that started it dies, however it dies."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 class FunctionNotFoundError(LookupError):
@@ -67,7 +75,12 @@ def function_specs(stack: Stack, runtime_dirs: list[Path]) -> dict[str, Function
             if layer_id in layers:
                 layer_dirs.append(ROOT / layers[layer_id]["Properties"]["ContentUri"])
                 layer_dirs.append(ROOT / ".local" / "layers" / layer_id)
-        env = stack.resolve(stack.function_environment(logical_id))
+        try:
+            env = stack.resolve(stack.function_environment(logical_id))
+        except UnresolvedReference as exc:
+            raise SystemExit(
+                f"{logical_id}: its environment refers to {exc}, which template.yaml does not declare"
+            ) from None
         specs[logical_id] = FunctionSpec(
             logical_id=logical_id,
             name=stack.physical_name(logical_id),
@@ -108,7 +121,7 @@ class _Worker:
             "_HANDLER": spec.handler,
             "LOCAL_LAMBDA_PATHS": os.pathsep.join(str(p) for p in [spec.code_dir, *spec.layer_dirs]),
         }
-        self.started = time.monotonic()
+        self.started = self.last_used = time.monotonic()
         self.proc = subprocess.Popen(  # noqa: S603 - fixed interpreter and bootstrap
             [python, "-I", "-S", "-X", "frozen_modules=on", str(BOOTSTRAP)],
             stdin=subprocess.PIPE,
@@ -119,6 +132,7 @@ class _Worker:
             cwd=spec.code_dir,
             text=True,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         os.close(write_fd)
         self._replies = os.fdopen(read_fd, "r")
@@ -204,11 +218,25 @@ class _Pool:
 
     def release(self, worker: _Worker) -> None:
         with self.cond:
+            worker.last_used = time.monotonic()
             if worker.alive:
                 self.idle.append(worker)
             else:
                 self.count -= 1
             self.cond.notify()
+
+    def reap(self, idle_seconds: float) -> None:
+        """Recycle environments idle for long, as Lambda does (keeps memory bounded locally)."""
+        now = time.monotonic()
+        with self.cond:
+            keep = []
+            for worker in self.idle:
+                if now - worker.last_used > idle_seconds or not worker.alive:
+                    worker.kill()
+                    self.count -= 1
+                else:
+                    keep.append(worker)
+            self.idle = keep
 
     def shutdown(self) -> None:
         with self.cond:
@@ -227,6 +255,7 @@ class FunctionRunner:
         aws_env: dict[str, str],
         log_sink: IO[str],
         max_concurrency: int = 4,
+        idle_seconds: float = 300,
     ):
         self.specs = specs
         self.python = python
@@ -241,6 +270,14 @@ class FunctionRunner:
         }
         self._pools = {lid: _Pool(spec, self) for lid, spec in specs.items()}
         self.invocations: dict[str, int] = dict.fromkeys(specs, 0)
+        self.idle_seconds = idle_seconds
+        self._stopped = threading.Event()
+        threading.Thread(target=self._reaper, name="worker-reaper", daemon=True).start()
+
+    def _reaper(self) -> None:
+        while not self._stopped.wait(15):
+            for pool in self._pools.values():
+                pool.reap(self.idle_seconds)
 
     def spawn(self, spec: FunctionSpec) -> _Worker:
         return _Worker(spec, self.python, self.base_env, self.log_sink)
@@ -278,5 +315,6 @@ class FunctionRunner:
             stdout.write_str(json.dumps(result))
 
     def shutdown(self) -> None:
+        self._stopped.set()
         for pool in self._pools.values():
             pool.shutdown()

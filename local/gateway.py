@@ -69,10 +69,15 @@ def api_routes(template_path: Path = TEMPLATE_PATH) -> Api:
 
 
 def build_app(
-    specs: dict[str, FunctionSpec], runner: FunctionRunner, port: int, region: str, dev_pages: Flask
+    specs: dict[str, FunctionSpec],
+    runner: FunctionRunner,
+    port: int,
+    region: str,
+    dev_pages: Flask,
+    template_path: Path = TEMPLATE_PATH,
 ) -> tuple[DispatcherMiddleware, list[str]]:
     """One WSGI app: dev pages and the API at /, each function URL at /fn/<LogicalId>/."""
-    api = api_routes()
+    api = api_routes(template_path)
     service = LocalApigwService(api=api, lambda_runner=runner, port=port)
     service.create()
     api_app: Flask = service._app

@@ -27,12 +27,13 @@ def free_port() -> int:
 
 
 class LocalStackProcess:
-    def __init__(self, seed: bool = True):
+    def __init__(self, seed: bool = True, template: Path | None = None):
         self.port = free_port()
         self.aws_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.aws_url = f"http://127.0.0.1:{self.aws_port}"
         self.seed = seed
+        self.template = template
         self.proc: subprocess.Popen[str] | None = None
         self.log_path = ROOT / ".local" / f"e2e-stack-{self.port}.log"
         self.info: dict[str, Any] = {}
@@ -43,6 +44,8 @@ class LocalStackProcess:
         args = [str(TOOLS_PYTHON), "-m", "local", "--port", str(self.port), "--aws-port", str(self.aws_port), "--quiet"]
         if not self.seed:
             args.append("--no-seed")
+        if self.template is not None:
+            args += ["--template", str(self.template)]
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         self.proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True, env=env)
         assert self.proc.stdout is not None
