@@ -99,6 +99,7 @@ class LocalStack:
         self.stack = Stack.from_file(template_path)
         self.demo: dict[str, Any] = {"portals": [], "logins": [], "links": []}
         self._openapi: dict[str, Any] | None = None
+        self.stoppers: list[Any] = []
 
     # ------------------------------------------------------------------------------------------
     def aws_env(self) -> dict[str, str]:
@@ -139,14 +140,24 @@ class LocalStack:
         from local.event_sources import EventSources
         from local.functions import FunctionRunner, function_specs
         from local.gateway import build_app
+        from local.portals import portal_modules
         from local.provision import Provisioner
 
         STATE.mkdir(exist_ok=True)
+        portals = portal_modules()
+        for module in portals:
+            if hasattr(module, "parameters"):
+                self.stack.parameter_overrides.update(module.parameters(self))
         runtime_dirs = prepare_runtime(self.stack)
         t0 = time.monotonic()
         self.start_aws()
         os.environ.update(self.aws_env())
         Provisioner(self.stack, self.aws_url, self.gateway_url).create_all()
+        for module in portals:
+            if hasattr(module, "start"):
+                stopper = module.start(self)
+                if stopper is not None:
+                    self.stoppers.append(stopper)
         specs = function_specs(self.stack, runtime_dirs)
         log_sink = sys.stderr if not self.quiet else (STATE / "functions.log").open("a", encoding="utf-8")
         self.runner = FunctionRunner(specs, self.app_python, self.aws_env(), log_sink, self.max_concurrency)
@@ -220,6 +231,11 @@ class LocalStack:
             self.sources.close()
         if self.runner is not None:
             self.runner.shutdown()
+        for stopper in reversed(self.stoppers):
+            try:
+                stopper()
+            except Exception:
+                LOG.exception("a local service did not stop cleanly")
         if self.moto is not None and self.moto.poll() is None:
             self.moto.terminate()
             try:
