@@ -5,9 +5,9 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 
+from local.inprocess import LambdaHarness, _forget_function_modules, reset_common_state
 from local.provision import Provisioner
 from local.template import Stack
-from tests.support.lambda_env import LambdaHarness, _forget_function_modules, reset_common_state
 
 
 @pytest.fixture

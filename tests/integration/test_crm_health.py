@@ -2,7 +2,7 @@
 
 import json
 
-from tests.support.lambda_env import LambdaHarness, sample_event
+from local.inprocess import LambdaHarness, sample_event
 
 
 def test_health_answers_ok_with_the_stage(lambdas: LambdaHarness) -> None:

@@ -10,11 +10,11 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 
+from local.inprocess import LambdaHarness
 from local.template import Stack
 from portal_common import aws
 from portal_common.events import Actor, CrmEvent
 from portal_common.outbox import Transaction
-from tests.support.lambda_env import LambdaHarness
 
 
 def stream_event(stack: Stack) -> dict[str, Any]:
