@@ -15,6 +15,7 @@ CHROMIUM ?= $(shell command -v chromium 2>/dev/null || command -v chromium-brows
 export UV_PYTHON_DOWNLOADS := never
 export APP_PYTHON := $(CURDIR)/$(PY)
 export UV := $(CURDIR)/$(UV)
+export PYTHON313
 
 docs: install ## regenerate docs/events/*.schema.json from the CRM contract models
 	PYTHONPATH=layers/common $(PY) -m portal_common.crm_contracts docs/events
@@ -89,7 +90,7 @@ deploy: build ## sam deploy --guided (needs AWS credentials); CONFIG_ENV=prod fo
 	$(TOOLS)/bin/sam deploy --guided --config-env $${CONFIG_ENV:-dev}
 
 bench: install ## benchmarks: writes bench/results.md, bench/results.json and the chart
-	$(PY) -m bench
+	PYTHONPATH=layers/common $(PY) -m bench
 
 stress: install ## longer hardening runs (races, fuzzing)
 	$(PY) -m pytest -q -m stress tests

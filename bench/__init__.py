@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): cold init, warm overhead, data-access scaling, artifacts."""
