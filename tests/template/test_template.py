@@ -96,6 +96,8 @@ def test_only_settings_read_the_environment() -> None:
 def _statements(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     found = []
     for logical_id, resource in template["Resources"].items():
+        if resource["Type"] not in ("AWS::Serverless::Function", "AWS::IAM::Role", "AWS::IAM::Policy"):
+            continue
         props = resource.get("Properties") or {}
         for policy in props.get("Policies") or []:
             if isinstance(policy, dict) and "Statement" in policy:
@@ -122,6 +124,8 @@ def test_no_wildcard_in_iam_actions_or_resources() -> None:
             if isinstance(value, str) and "*" in value:
                 bad.append(f"{logical_id}: resource {value}")
     for logical_id, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
         for policy in (resource.get("Properties") or {}).get("Policies") or []:
             if isinstance(policy, str):
                 bad.append(f"{logical_id}: managed policy {policy} (use a scoped policy template)")
