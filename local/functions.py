@@ -21,6 +21,7 @@ import subprocess
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -272,6 +273,10 @@ class FunctionRunner:
         self.invocations: dict[str, int] = dict.fromkeys(specs, 0)
         self.idle_seconds = idle_seconds
         self._stopped = threading.Event()
+        # PR_SET_PDEATHSIG fires when the *thread* that started a worker ends, and each HTTP request
+        # runs in its own thread: workers are started from these long-lived threads instead, so a
+        # warm worker outlives the request that started it (and still dies with the stack).
+        self._spawner = ThreadPoolExecutor(max_workers=8, thread_name_prefix="worker-spawner")
         threading.Thread(target=self._reaper, name="worker-reaper", daemon=True).start()
 
     def _reaper(self) -> None:
@@ -280,7 +285,7 @@ class FunctionRunner:
                 pool.reap(self.idle_seconds)
 
     def spawn(self, spec: FunctionSpec) -> _Worker:
-        return _Worker(spec, self.python, self.base_env, self.log_sink)
+        return self._spawner.submit(_Worker, spec, self.python, self.base_env, self.log_sink).result()
 
     def call(self, logical_id: str, event: Any) -> Any:
         """Invoke synchronously; raises InvocationError on a function error, as Lambda reports it."""
@@ -318,3 +323,4 @@ class FunctionRunner:
         self._stopped.set()
         for pool in self._pools.values():
             pool.shutdown()
+        self._spawner.shutdown(wait=False)

@@ -28,8 +28,11 @@ _template_dirs: list[Path] = []
 
 
 def add_template_dir(path: Path) -> None:
-    """A portal's own templates (searched before the shared ones)."""
-    if path not in _template_dirs:
+    """A portal's own templates (searched before the shared ones). The folder added last is searched
+    first, also when it was added before (tests load several portals' functions in one process)."""
+    if _template_dirs[:1] != [path]:
+        if path in _template_dirs:
+            _template_dirs.remove(path)
         _template_dirs.insert(0, path)
         environment.cache_clear()
 
@@ -40,7 +43,8 @@ def environment() -> Environment:
         loader=ChoiceLoader(
             [FileSystemLoader([str(p) for p in _template_dirs]), PackageLoader("portal_common", "templates")]
         ),
-        autoescape=select_autoescape(default=True, default_for_string=True),
+        # HTML everywhere except plain-text email parts and subjects (*.txt): "O'Brien", not "O&#39;Brien"
+        autoescape=select_autoescape(disabled_extensions=("txt",), default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )

@@ -1,0 +1,12 @@
+"""GET/POST /leadworks/forgot-password and /leadworks/forgot-password/confirm: portal_common.auth.routes.forgot_password."""
+
+from pathlib import Path
+
+from portal_common.auth.portals import LEADWORKS
+from portal_common.auth.routes import forgot_password
+from portal_common.web.app import entrypoint, portal_app
+
+app = portal_app(templates=Path(__file__).parent / "templates")
+forgot_password.register(app, LEADWORKS)
+
+lambda_handler = entrypoint(app)

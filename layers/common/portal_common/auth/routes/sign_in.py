@@ -1,0 +1,68 @@
+"""GET/POST /<portal>/sign-in. Form posts need the CSRF token; a JSON post answers JSON (and sets
+the session cookie too)."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+
+from portal_common.auth import signin
+from portal_common.auth.cookies import challenge_cookie, forget_challenge, session_cookie
+from portal_common.auth.forms import SignInForm
+from portal_common.auth.portals import PortalAuth
+from portal_common.auth.routes.rendering import (
+    NOTICES,
+    answer_refusals,
+    auth_page,
+    invalid_form,
+    json_answer,
+    use_auth_templates,
+)
+from portal_common.web.forms import read_form, validate
+from portal_common.web.identity import request_actor
+from portal_common.web.negotiation import wants_json
+from portal_common.web.pages import redirect
+
+TEMPLATE = "auth/sign_in.html"
+
+
+def signed_in_answer(
+    app: APIGatewayHttpResolver, portal: PortalAuth, outcome: signin.SignedIn | signin.NewPasswordNeeded
+) -> Response[str]:
+    """After the password (or the first new password): the portal home, or the new-password page."""
+    if isinstance(outcome, signin.NewPasswordNeeded):
+        cookies = [challenge_cookie(outcome.challenge, signin.CHALLENGE_SECONDS)]
+        url = portal.url("new-password")
+        if wants_json(app.current_event):
+            return json_answer({"signed_in": False, "next_step": "new_password", "url": url}, cookies)
+        return redirect(url, cookies=cookies)
+    session = outcome.session
+    cookies = [session_cookie(outcome.id_token, outcome.cookie_seconds), forget_challenge()]
+    if wants_json(app.current_event):
+        body = {
+            "signed_in": True,
+            "email": session.email,
+            "subject_id": session.subject_id,
+            "home": portal.home,
+            "session_expires_at": session.expires_at,
+        }
+        return json_answer(body, cookies)
+    return redirect(portal.home, cookies=cookies)
+
+
+def register(app: APIGatewayHttpResolver, portal: PortalAuth) -> None:
+    use_auth_templates()
+    answer_refusals(app, portal, TEMPLATE)
+
+    @app.get(portal.url("sign-in"))
+    def sign_in_page() -> Response[str]:
+        notice = NOTICES.get(app.current_event.get_query_string_value("notice") or "")
+        return auth_page(app, portal, TEMPLATE, notice=notice)
+
+    @app.post(portal.url("sign-in"))
+    def sign_in() -> Response[str]:
+        fields = read_form(app)
+        form, errors = validate(SignInForm, fields)
+        if form is None:
+            return invalid_form(app, portal, TEMPLATE, errors, email=fields.get("email", ""))
+        client = request_actor(app, "anonymous", None)
+        return signed_in_answer(app, portal, signin.sign_in(portal, form.email, form.password, client))

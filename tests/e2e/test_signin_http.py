@@ -1,0 +1,185 @@
+"""Sign-in over real HTTP on the local stack: the authorizers run in front of every protected route
+as API Gateway runs them, cookies travel as browsers send them, events reach the CRM log."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from local.template import Stack
+from tests.support.local_stack import LocalStackProcess
+from tests.support.signin_users import (
+    PASSWORD,
+    PORTALS,
+    browser_like_client,
+    create_user,
+    csrf_token,
+    id_claims,
+    sign_like_moto,
+    unique_email,
+)
+
+AUTHORIZERS = {"PartnerSession": "partners", "AdvertiserSession": "leadworks"}
+
+
+def protected_routes() -> list[tuple[str, str, str]]:
+    """(portal, method, path) of every route behind a portal authorizer in template.yaml."""
+    routes = []
+    for resource in Stack.from_file().of_type("AWS::Serverless::Function").values():
+        for event in (resource["Properties"].get("Events") or {}).values():
+            props = event.get("Properties") or {}
+            authorizer = (props.get("Auth") or {}).get("Authorizer")
+            if event.get("Type") == "HttpApi" and authorizer in AUTHORIZERS:
+                path = re.sub(r"\{[^}]+\}", "x", props["Path"])
+                routes.append((AUTHORIZERS[authorizer], props["Method"].upper(), path))
+    return sorted(routes)
+
+
+def portal_user(local_stack: LocalStackProcess, portal: str, **kwargs: Any) -> tuple[str, str]:
+    pool_output, _client, claim = PORTALS[portal]
+    email = unique_email(f"e2e-{portal}")
+    subject_id = f"E2E-{email[8:18]}"
+    attributes = kwargs.pop("attributes", {claim: subject_id})
+    create_user(local_stack.aws("cognito-idp"), local_stack.info["outputs"][pool_output], email, attributes, **kwargs)
+    return email, subject_id
+
+
+def sign_in(http: httpx.Client, portal: str, email: str, password: str = PASSWORD) -> httpx.Response:
+    page = http.get(f"/{portal}/sign-in")
+    assert page.status_code == 200
+    return http.post(
+        f"/{portal}/sign-in",
+        data={"email": email, "password": password, "csrf_token": csrf_token(page.text)},
+    )
+
+
+def session_token(http: httpx.Client) -> str:
+    return str(http.jar["__Host-session"])  # type: ignore[attr-defined]
+
+
+def test_signing_in_over_http_reaches_home_and_signing_out_closes_it(local_stack: LocalStackProcess) -> None:
+    email, subject_id = portal_user(local_stack, "partners")
+    with browser_like_client(local_stack.url) as http:
+        # When the partner signs in with the form
+        answer = sign_in(http, "partners", email)
+        # Then they are sent home with a __Host- cookie, and home shows who they are
+        assert answer.status_code == 303 and answer.headers["location"] == "/partners/"
+        set_cookie = next(v for v in answer.headers.get_list("set-cookie") if v.startswith("__Host-session="))
+        assert all(a in set_cookie for a in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"))
+        home = http.get("/partners/")
+        assert home.status_code == 200
+        assert f"Signed in as <strong>{email}</strong>" in home.text
+        # When a sign-out is posted without the CSRF token
+        forged = http.post("/partners/sign-out", data={"sign_out": "yes"})
+        # Then it is refused and nothing changed: still signed in
+        assert forged.status_code == 403
+        assert http.get("/partners/").status_code == 200
+        # When the sign-out button is used
+        out = http.post("/partners/sign-out", data={"csrf_token": csrf_token(home.text)})
+        assert out.status_code == 303 and out.headers["location"] == "/partners/sign-in?notice=signed-out"
+        # Then the browser forgets the cookie and home is closed
+        assert "__Host-session" not in http.jar  # type: ignore[attr-defined]
+        assert http.get("/partners/").status_code in (401, 403)
+    # And the CRM log has both touches
+    for action in ("signed_in", "signed_out"):
+        local_stack.wait_for_event(
+            lambda e, action=action: (
+                e.get("type") == "activity"
+                and e["data"]["action"] == action
+                and e["subject"] == f"partner:{subject_id}"
+            )
+        )
+
+
+def test_a_token_kept_after_sign_out_no_longer_opens_anything(local_stack: LocalStackProcess) -> None:
+    email, _subject = portal_user(local_stack, "leadworks")
+    with browser_like_client(local_stack.url) as http:
+        sign_in(http, "leadworks", email)
+        token = session_token(http)
+        home = http.get("/leadworks/")
+        assert home.status_code == 200
+        http.post("/leadworks/sign-out", data={"csrf_token": csrf_token(home.text)})
+    # a copy of the cookie taken before the sign-out (the token itself is still unexpired)
+    with local_stack.client() as thief:
+        assert thief.get("/leadworks/", headers={"Cookie": f"__Host-session={token}"}).status_code == 403
+
+
+def test_json_clients_sign_in_and_ask_who_they_are(local_stack: LocalStackProcess) -> None:
+    email, subject_id = portal_user(local_stack, "leadworks")
+    with browser_like_client(local_stack.url, headers={"Accept": "application/json"}) as http:
+        answer = http.post("/leadworks/sign-in", json={"email": email, "password": PASSWORD})
+        assert answer.status_code == 200
+        assert answer.json()["signed_in"] is True
+        me = http.get("/leadworks/")
+        assert me.status_code == 200
+        assert me.json()["signed_in_as"] == {
+            "kind": "advertiser",
+            "subject_id": subject_id,
+            "user_sub": me.json()["signed_in_as"]["user_sub"],
+            "email": email,
+        }
+
+
+@pytest.fixture(scope="module")
+def cookies_that_must_not_open(local_stack: LocalStackProcess) -> dict[str, dict[str, str]]:
+    """Per portal: a forged token (right claims, another key), an expired genuine-looking one, garbage."""
+    impostor = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cookies = {}
+    for portal, (pool_output, client_output, claim) in PORTALS.items():
+        outputs = local_stack.info["outputs"]
+        claims = id_claims(outputs[pool_output], outputs[client_output], **{claim: "X-1"})
+        past = int(time.time()) - 3600
+        cookies[portal] = {
+            "forged": jwt.encode(claims, impostor, algorithm="RS256", headers={"kid": "dummy"}),
+            "expired": sign_like_moto({**claims, "iat": past - 3600, "exp": past}),
+            "garbage": "not-a-token",
+        }
+    return cookies
+
+
+@pytest.mark.parametrize(("portal", "method", "path"), protected_routes())
+def test_every_protected_route_refuses_forged_and_expired_cookies(
+    local_stack: LocalStackProcess,
+    cookies_that_must_not_open: dict[str, dict[str, str]],
+    portal: str,
+    method: str,
+    path: str,
+) -> None:
+    with local_stack.client() as http:
+        # no cookie at all: API Gateway answers before the authorizer runs
+        assert http.request(method, path).status_code == 401
+        for kind, value in cookies_that_must_not_open[portal].items():
+            answer = http.request(method, path, headers={"Cookie": f"__Host-session={value}"})
+            assert answer.status_code == 403, f"{kind} cookie on {method} {path}: {answer.status_code}"
+
+
+def test_the_same_session_with_an_expired_token_is_refused(local_stack: LocalStackProcess) -> None:
+    # Given a real session
+    email, _subject = portal_user(local_stack, "partners")
+    with browser_like_client(local_stack.url) as http:
+        sign_in(http, "partners", email)
+        claims = jwt.decode(session_token(http), options={"verify_signature": False})
+    past = int(time.time()) - 60
+    expired = sign_like_moto({**claims, "iat": past - 3600, "exp": past})
+    fresh = sign_like_moto(claims)
+    # Then only the expiry makes the difference
+    with local_stack.client() as http:
+        assert http.get("/partners/", headers={"Cookie": f"__Host-session={fresh}"}).status_code == 200
+        assert http.get("/partners/", headers={"Cookie": f"__Host-session={expired}"}).status_code == 403
+
+
+def test_a_csrf_less_sign_in_post_is_refused_and_starts_nothing(local_stack: LocalStackProcess) -> None:
+    email, subject_id = portal_user(local_stack, "partners")
+    with browser_like_client(local_stack.url) as http:
+        http.get("/partners/sign-in")  # the CSRF cookie is there, the form field is not
+        answer = http.post("/partners/sign-in", data={"email": email, "password": PASSWORD})
+        assert answer.status_code == 403
+        assert "__Host-session" not in answer.headers.get("set-cookie", "")
+    time.sleep(1.5)
+    assert not [e for e in local_stack.crm_log() if e["event"].get("subject") == f"partner:{subject_id}"]
