@@ -19,6 +19,9 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    from local import moto_fixes
+
+    moto_fixes.apply()
     server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
     server.start()
     sys.stdout.write(f"ready {args.host}:{args.port}\n")

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, LambdaFunctionUrlResolver
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -35,7 +36,16 @@ def portal_app(templates: Path | None = None) -> APIGatewayHttpResolver:
     return app
 
 
-def entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+def function_url_app(templates: Path | None = None) -> LambdaFunctionUrlResolver:
+    """The same for a function URL (pages that email links land on): payload v2, route key $default."""
+    app = LambdaFunctionUrlResolver(enable_validation=True, strip_prefixes=None)
+    register_error_answers(app)  # type: ignore[arg-type]  # same event shape (payload v2)
+    if templates is not None:
+        add_template_dir(templates)
+    return app
+
+
+def entrypoint(app: ApiGatewayResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """The Lambda handler: correlation id (the API's request id) in every log line, tracing, metrics."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

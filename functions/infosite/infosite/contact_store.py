@@ -1,0 +1,169 @@
+"""ContactsTable access (template: ContactsTable). The only Info site module that talks to DynamoDB.
+
+One partition per contact:
+
+    pk=CONTACT#<id>  sk=CONTACT          the contact                      get by id (consistent read when sending)
+    pk=CONTACT#<id>  sk=SEND#<send id>   one nurture send: sent | skipped get by id: a redelivered message is not resent
+    pk=CONTACT#<id>  sk=QUOTE#<send id>  one quote request per email      conditional put: a second submit creates nothing
+
+Writes are staged on a portal_common.outbox Transaction, so each commits with its CRM event.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import ClientError
+
+from portal_common import aws
+from portal_common.errors import ServiceUnavailable
+from portal_common.settings import Settings, load_settings
+
+from .contacts import Contact, ContactUpsert
+from .errors import AlreadyUnsubscribed, ContactNotFound, QuoteAlreadyReceived, SendAlreadyRecorded
+from .nurture import SendRecord
+from .quotes import QuoteForm, QuoteRequest
+
+if TYPE_CHECKING:  # only staged on; importing it would make every reader need OUTBOX_TABLE
+    from portal_common.outbox import Transaction
+
+CONTACT = "CONTACT"
+_deserializer = TypeDeserializer()
+
+
+class ContactsSettings(Settings):
+    contacts_table: str
+
+
+def _table() -> str:
+    return load_settings(ContactsSettings).contacts_table
+
+
+def _key(contact_id: str, sk: str) -> dict[str, str]:
+    return {"pk": f"CONTACT#{contact_id}", "sk": sk}
+
+
+def _get(contact_id: str, sk: str, consistent: bool) -> dict[str, Any] | None:
+    try:
+        answer = aws.client("dynamodb").get_item(
+            TableName=_table(),
+            Key={k: {"S": v} for k, v in _key(contact_id, sk).items()},
+            ConsistentRead=consistent,
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in (
+            "ProvisionedThroughputExceededException",
+            "ThrottlingException",
+        ):
+            raise ServiceUnavailable() from exc
+        raise
+    item = answer.get("Item")
+    if item is None:
+        return None
+    return {k: _deserializer.deserialize(v) for k, v in item.items() if k not in ("pk", "sk")}
+
+
+# -- contacts ---------------------------------------------------------------------------------
+def get_contact(contact_id: str, *, consistent: bool = True) -> Contact | None:
+    item = _get(contact_id, CONTACT, consistent)
+    return Contact.model_validate(item) if item else None
+
+
+def require_contact(contact_id: str, *, consistent: bool = True) -> Contact:
+    contact = get_contact(contact_id, consistent=consistent)
+    if contact is None:
+        raise ContactNotFound("We could not find your details. They may have been removed at your request.")
+    return contact
+
+
+def _set_fields(fields: dict[str, Any]) -> tuple[list[str], list[str], dict[str, str], dict[str, Any]]:
+    sets, removes, names, values = [], [], {}, {}
+    for n, (field, value) in enumerate(fields.items()):
+        names[f"#f{n}"] = field
+        if value is None:
+            removes.append(f"#f{n}")
+        else:
+            sets.append(f"#f{n} = :v{n}")
+            values[f":v{n}"] = value
+    return sets, removes, names, values
+
+
+def stage_upsert(tx: Transaction, contact_id: str, data: ContactUpsert, now: datetime) -> None:
+    """Create or update a contact from the CRM; never touches the unsubscribed flag but to default it."""
+    fields = {**data.model_dump(mode="json"), "id": contact_id, "updated_at": now.isoformat()}
+    sets, removes, names, values = _set_fields(fields)
+    sets += ["created_at = if_not_exists(created_at, :now)", "unsubscribed = if_not_exists(unsubscribed, :false)"]
+    values.update({":now": now.isoformat(), ":false": False})
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    tx.update(_table(), _key(contact_id, CONTACT), expression, names=names, values=values)
+
+
+def stage_unsubscribe(tx: Transaction, contact_id: str, now: datetime) -> None:
+    tx.update(
+        _table(),
+        _key(contact_id, CONTACT),
+        "SET unsubscribed = :true, unsubscribed_at = :now, updated_at = :now",
+        condition="attribute_exists(pk) AND (attribute_not_exists(unsubscribed) OR unsubscribed <> :true)",
+        values={":true": True, ":now": now.isoformat()},
+        on_conflict=AlreadyUnsubscribed(),
+    )
+
+
+def stage_contact_details(tx: Transaction, contact_id: str, form: QuoteForm, now: datetime) -> None:
+    """What the contact corrected on the quote form (name, email, phone, company)."""
+    fields = {
+        **form.model_dump(mode="json", include={"name", "email", "phone", "company"}),
+        "updated_at": now.isoformat(),
+    }
+    sets, removes, names, values = _set_fields(fields)
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    tx.update(
+        _table(),
+        _key(contact_id, CONTACT),
+        expression,
+        condition="attribute_exists(pk)",
+        names=names,
+        values=values,
+        on_conflict=ContactNotFound("We could not find your details. They may have been removed at your request."),
+    )
+
+
+# -- nurture sends ----------------------------------------------------------------------------
+def get_send(contact_id: str, send_id: str) -> SendRecord | None:
+    item = _get(contact_id, f"SEND#{send_id}", consistent=True)
+    return SendRecord.model_validate(item) if item else None
+
+
+def stage_send(tx: Transaction, record: SendRecord) -> None:
+    tx.put(
+        _table(),
+        {**_key(record.contact_id, f"SEND#{record.send_id}"), **record.model_dump(mode="json")},
+        unique="pk",
+        on_conflict=SendAlreadyRecorded(),
+    )
+
+
+# -- quote requests ---------------------------------------------------------------------------
+def get_quote(contact_id: str, key: str) -> QuoteRequest | None:
+    item = _get(contact_id, f"QUOTE#{key}", consistent=True)
+    return QuoteRequest.model_validate(item) if item else None
+
+
+def stage_quote(tx: Transaction, quote: QuoteRequest) -> None:
+    tx.put(
+        _table(),
+        {**_key(quote.contact_id, f"QUOTE#{quote.key}"), **quote.model_dump(mode="json")},
+        unique="pk",
+        on_conflict=QuoteAlreadyReceived(),
+    )
+
+
+def mark_quote_alerted(contact_id: str, key: str, now: datetime) -> None:
+    aws.client("dynamodb").update_item(
+        TableName=_table(),
+        Key={k: {"S": v} for k, v in _key(contact_id, f"QUOTE#{key}").items()},
+        UpdateExpression="SET alerted_at = :now",
+        ExpressionAttributeValues={":now": {"S": now.isoformat()}},
+    )

@@ -1,0 +1,61 @@
+"""The quote form of the nurture emails, on a function URL.
+
+GET  /?token=...  the form, prefilled from the contact (or the thank-you page if already sent).
+POST /?token=...  validates; stores the request and the contact's details with the CRM event (a lead
+                  for a prospect, an opportunity for a customer); alerts the assigned users; thanks.
+"""
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from infosite.quote_requests import open_quote_form, prefill, submit_quote
+from infosite.quotes import QuoteForm, friendly_errors
+
+from portal_common.web import csrf
+from portal_common.web.app import entrypoint, function_url_app
+from portal_common.web.forms import cookie, read_form, validate
+from portal_common.web.identity import request_actor
+from portal_common.web.negotiation import wants_json
+from portal_common.web.pages import page
+
+app = function_url_app(templates=Path(__file__).parent / "templates")
+Token = Annotated[str, Query(max_length=2048)]
+
+
+def _form_page(token: str, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Response[str]:
+    csrf_token, csrf_cookie = csrf.issue(cookie(app, csrf.COOKIE))  # type: ignore[arg-type]
+    return page(
+        "infosite/quote_form.html",
+        status,
+        cookies=[csrf_cookie] if csrf_cookie else [],
+        token=token,
+        values=values,
+        errors=errors,
+        csrf_token=csrf_token,
+    )
+
+
+@app.get("/")
+def show_form(token: Token = "") -> Response[str]:
+    view = open_quote_form(token)
+    if view.receipt is not None:
+        return page("infosite/quote_thanks.html", receipt=view.receipt)
+    return _form_page(token, prefill(view.contact), {})
+
+
+@app.post("/")
+def send_form(token: Token = "") -> Response[str]:
+    fields = read_form(app)  # type: ignore[arg-type]
+    form, errors = validate(QuoteForm, fields)
+    if form is None:
+        open_quote_form(token)  # a bad link is refused before any field error is shown
+        return _form_page(token, fields, friendly_errors(errors), status=422)
+    receipt = submit_quote(token, form, request_actor(app, "contact", None, "info site"))  # type: ignore[arg-type]
+    if wants_json(app.current_event):
+        return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=receipt.model_dump_json())
+    return page("infosite/quote_thanks.html", receipt=receipt)
+
+
+lambda_handler = entrypoint(app)
