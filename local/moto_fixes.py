@@ -1,12 +1,13 @@
 """Fixes to moto's behaviour that the local stack depends on (applied in the embedded AWS process).
 
-DynamoDB Streams across a cancelled transaction: moto rolls a cancelled TransactWriteItems back by
+1. DynamoDB Streams across a cancelled transaction: moto rolls a cancelled TransactWriteItems back by
 replacing each table with a copy taken before the transaction. The copy has a new stream shard, so
 every open shard iterator (the local relay's) stays on the old shard object: it then delivers the
 stream records of the cancelled writes (events that were never committed reach the CRM), and never
 sees a later record (nothing reaches the CRM any more). Here the old shard is kept: the cancelled
 records are removed from it and it is attached to the restored table, as DynamoDB behaves (a
 cancelled transaction leaves no stream record).
+2. DynamoDB calls are serialized (see serialize_dynamodb_calls).
 """
 
 from __future__ import annotations
@@ -44,5 +45,28 @@ def keep_streams_through_cancelled_transactions() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
+def serialize_dynamodb_calls() -> None:
+    """moto's DynamoDB is not thread-safe: a cancelled TransactWriteItems restores a deep copy of each
+    table taken before it ran, erasing writes other requests made meanwhile (seen as double charges
+    under 20 concurrent payments). One lock around every DynamoDB call gives moto the atomicity
+    DynamoDB has. Streams are read through the same handler family, so they see consistent tables."""
+    import threading
+
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.call_action
+    if getattr(original, "_serialized", False):
+        return
+    lock = threading.RLock()
+
+    def call_action(self: Any) -> Any:
+        with lock:
+            return original(self)
+
+    call_action._serialized = True  # type: ignore[attr-defined]
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
 def apply() -> None:
     keep_streams_through_cancelled_transactions()
+    serialize_dynamodb_calls()

@@ -1,0 +1,42 @@
+"""POST /payments/pay/{token} (public): one payment attempt with the token the processor's hosted card
+form gave the page. Charged at most once; every attempt is recorded and sent to the CRM."""
+
+from pathlib import Path
+
+from card_payments import checkout, invoices, links, pages
+from card_payments.models import PayForm, PayRequest, PayResult
+
+from portal_common.errors import ValidationFailed
+from portal_common.web.app import entrypoint, portal_app
+from portal_common.web.forms import read_form, validate
+from portal_common.web.identity import request_actor
+
+app = portal_app(templates=Path(__file__).parent / "templates")
+
+
+@app.post(
+    "/payments/pay/<token>",
+    responses={
+        200: {
+            "description": "Paid (202 being confirmed, 402 not paid, 409 blocked, 422 brand refused)",
+            "content": {"text/html": {"schema": {"type": "string"}}, "application/json": {"model": PayResult}},
+        }
+    },
+)
+def pay_invoice(token: str):  # type: ignore[no-untyped-def]  # a page or JSON: see responses
+    number = links.invoice_of_pay_link(token)
+    form, problems = validate(PayForm, read_form(app))
+    if form is None:
+        raise ValidationFailed("The payment form was incomplete. Please reload the page.", field_errors=problems)
+    request = PayRequest(
+        invoice_number=number,
+        attempt_id=form.attempt_id,
+        card_token=form.card_token,
+        actor=request_actor(app, "customer", None),
+        portal_url=links.portal_url(app),
+    )
+    result = checkout.pay_once(request, app.lambda_context)
+    return pages.attempt_answer(app, invoices.get_invoice(number), token, result)
+
+
+lambda_handler = entrypoint(app)
