@@ -225,8 +225,9 @@ class EventSources:
         bridge_arn = sqs.get_queue_attributes(QueueUrl=bridge, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         events = props["Events"] if isinstance(props["Events"], list) else [props["Events"]]
         config: dict[str, Any] = {"QueueArn": bridge_arn, "Events": events}
-        if props.get("Filter"):
-            config["Filter"] = props["Filter"]
+        if props.get("Filter"):  # SAM's S3Key.Rules is the S3 API's Key.FilterRules
+            rules = (props["Filter"].get("S3Key") or {}).get("Rules") or []
+            config["Filter"] = {"Key": {"FilterRules": [{"Name": r["Name"], "Value": r["Value"]} for r in rules]}}
         s3 = self.clients("s3")
         existing = s3.get_bucket_notification_configuration(Bucket=bucket).get("QueueConfigurations", [])
         s3.put_bucket_notification_configuration(

@@ -25,9 +25,14 @@ def _session() -> Any:
     return boto3.session.Session()
 
 
+# S3 signs with SigV4 (presigned URLs and POSTs carry their expiry in the signed request)
+_SERVICE_CONFIG = {"s3": Config(signature_version="s3v4")}
+
+
 @cache
 def client(service: str) -> Any:
-    return _session().client(service, config=_CONFIG)
+    config = _CONFIG.merge(_SERVICE_CONFIG[service]) if service in _SERVICE_CONFIG else _CONFIG
+    return _session().client(service, config=config)
 
 
 @cache

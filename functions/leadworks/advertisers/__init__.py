@@ -1,0 +1,1 @@
+"""Advertisers as the CRM registers them, and their Leadworks users."""

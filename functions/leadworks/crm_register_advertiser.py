@@ -1,0 +1,18 @@
+"""POST /crm/advertisers: the CRM registers an advertiser (and its Leadworks user)."""
+
+from advertisers.models import AdvertiserRegistration
+from advertisers.registration import register_advertiser
+from aws_lambda_powertools.event_handler import Response
+from leadworks_web import crm_actor, json_answer
+
+from portal_common.web.app import entrypoint, portal_app
+
+app = portal_app()
+
+
+@app.post("/crm/advertisers")
+def register(registration: AdvertiserRegistration) -> Response[str]:
+    return json_answer(register_advertiser(registration, crm_actor(app)), 201)
+
+
+lambda_handler = entrypoint(app)

@@ -1,0 +1,1 @@
+"""Leads from advertisers: one per email address, ever, with the earlier correspondence attached."""
