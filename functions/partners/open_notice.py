@@ -19,7 +19,7 @@ app = portal_app()
 def open_notice(token: Annotated[str, Path(max_length=1000)]):
     proposal_id = proposal_of_notice(token)
     if cookie(app, SESSION_COOKIE) is None:
-        return redirect("/partners/sign-in")
+        return redirect(f"/partners/sign-in?next=/partners/proposals/{proposal_id}")
     return redirect(f"/partners/proposals/{proposal_id}")
 
 

@@ -33,7 +33,7 @@ COMPANY_MAILBOX = "sales@northfield.example"
 
 PORTAL: dict[str, str] = {
     "name": "Leadworks",
-    "url": "/leadworks/",
+    "url": "/leadworks/sign-in",
     "what": (
         "advertisers create leads (one per email address) or upload a CSV of them; archived emails "
         "with the prospect are attached — try a lead for casey.homeowner@example.com"

@@ -41,7 +41,7 @@ UNCOVERED_ZIP = "99501"
 
 PORTAL: dict[str, str] = {
     "name": "Partners portal",
-    "url": "/partners/",
+    "url": "/partners/sign-in",
     "what": "external proposals routed by ZIP code, and RPHs sent to us (sign in as the demo partner)",
 }
 

@@ -183,3 +183,30 @@ def test_a_csrf_less_sign_in_post_is_refused_and_starts_nothing(local_stack: Loc
         assert "__Host-session" not in answer.headers.get("set-cookie", "")
     time.sleep(1.5)
     assert not [e for e in local_stack.crm_log() if e["event"].get("subject") == f"partner:{subject_id}"]
+
+
+def test_the_sign_in_page_sends_a_signed_in_partner_on_and_returns_to_the_asked_page(
+    local_stack: LocalStackProcess,
+) -> None:
+    email, _subject = portal_user(local_stack, "partners")
+    with browser_like_client(local_stack.url) as http:
+        # Given a partner sent to sign in on the way to a page of the portal (e.g. from an email link)
+        page = http.get("/partners/sign-in?next=/partners/proposals")
+        assert page.status_code == 200
+        answer = http.post(
+            "/partners/sign-in?next=/partners/proposals",
+            data={"email": email, "password": PASSWORD, "csrf_token": csrf_token(page.text)},
+        )
+        # Then signing in lands on that page, not the home page
+        assert answer.status_code == 303 and answer.headers["location"] == "/partners/proposals"
+        # And when the signed-in partner opens the sign-in page again, they are sent straight home
+        again = http.get("/partners/sign-in")
+        assert again.status_code == 303 and again.headers["location"] == "/partners/"
+    # And a "next" that leaves the portal is ignored (no open redirect)
+    with browser_like_client(local_stack.url) as http:
+        page = http.get("/partners/sign-in?next=//evil.example/x")
+        answer = http.post(
+            "/partners/sign-in?next=//evil.example/x",
+            data={"email": email, "password": PASSWORD, "csrf_token": csrf_token(page.text)},
+        )
+        assert answer.status_code == 303 and answer.headers["location"] == "/partners/"

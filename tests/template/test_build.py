@@ -16,8 +16,9 @@ MAGIC = importlib.util.MAGIC_NUMBER
 
 @pytest.fixture(scope="module")
 def build_dir() -> Path:
-    """CI runs `make build` before the tests; built here when missing."""
-    if not (BUILD / "template.yaml").exists():
+    """CI runs `make build` before the tests; built here when missing or older than the template."""
+    built = BUILD / "template.yaml"
+    if not built.exists() or built.stat().st_mtime < (ROOT / "template.yaml").stat().st_mtime:
         subprocess.run(["make", "build"], cwd=ROOT, check=True, capture_output=True)
     return BUILD
 

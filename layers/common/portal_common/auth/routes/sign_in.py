@@ -6,6 +6,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from portal_common.auth import signin
+from portal_common.auth.authorizer import Denied, identify
 from portal_common.auth.cookies import challenge_cookie, forget_challenge, session_cookie
 from portal_common.auth.forms import SignInForm
 from portal_common.auth.portals import PortalAuth
@@ -25,8 +26,18 @@ from portal_common.web.pages import redirect
 TEMPLATE = "auth/sign_in.html"
 
 
+def safe_next(portal: PortalAuth, target: str | None) -> str | None:
+    """Where to go after signing in: only a path inside this portal (no other site, no scheme)."""
+    if not target or not target.startswith(f"/{portal.portal}/") or "//" in target or "\\" in target:
+        return None
+    return target if len(target) <= 500 and target.isprintable() else None
+
+
 def signed_in_answer(
-    app: APIGatewayHttpResolver, portal: PortalAuth, outcome: signin.SignedIn | signin.NewPasswordNeeded
+    app: APIGatewayHttpResolver,
+    portal: PortalAuth,
+    outcome: signin.SignedIn | signin.NewPasswordNeeded,
+    next_url: str | None = None,
 ) -> Response[str]:
     """After the password (or the first new password): the portal home, or the new-password page."""
     if isinstance(outcome, signin.NewPasswordNeeded):
@@ -46,7 +57,7 @@ def signed_in_answer(
             "session_expires_at": session.expires_at,
         }
         return json_answer(body, cookies)
-    return redirect(portal.home, cookies=cookies)
+    return redirect(next_url or portal.home, cookies=cookies)
 
 
 def register(app: APIGatewayHttpResolver, portal: PortalAuth) -> None:
@@ -55,8 +66,14 @@ def register(app: APIGatewayHttpResolver, portal: PortalAuth) -> None:
 
     @app.get(portal.url("sign-in"))
     def sign_in_page() -> Response[str]:
+        next_url = safe_next(portal, app.current_event.get_query_string_value("next"))
+        try:  # already signed in (a bookmark, a link from an email): straight on
+            identify(portal, app.current_event.raw_event)
+            return redirect(next_url or portal.home)
+        except Denied:
+            pass
         notice = NOTICES.get(app.current_event.get_query_string_value("notice") or "")
-        return auth_page(app, portal, TEMPLATE, notice=notice)
+        return auth_page(app, portal, TEMPLATE, notice=notice, next_url=next_url)
 
     @app.post(portal.url("sign-in"))
     def sign_in() -> Response[str]:
@@ -65,4 +82,5 @@ def register(app: APIGatewayHttpResolver, portal: PortalAuth) -> None:
         if form is None:
             return invalid_form(app, portal, TEMPLATE, errors, email=fields.get("email", ""))
         client = request_actor(app, "anonymous", None)
-        return signed_in_answer(app, portal, signin.sign_in(portal, form.email, form.password, client))
+        next_url = safe_next(portal, app.current_event.get_query_string_value("next"))
+        return signed_in_answer(app, portal, signin.sign_in(portal, form.email, form.password, client), next_url)
