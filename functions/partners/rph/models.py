@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final, Literal
+from typing import Literal
 
 from pydantic import BaseModel
 
+from portal_common.events import EXTERNAL_USER
 from portal_common.intake.models import IntakeFields
-
-EXTERNAL_USER: Final = "external user"
 
 
 class RphPhoto(BaseModel):

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = "1.0"
+EXTERNAL_USER: Final = "external user"  # the label of every record an outsider creates through a portal
 Portal = Literal["partners", "leadworks", "payments", "infosite", "crm"]
 ActorKind = Literal["partner", "advertiser", "customer", "contact", "crm", "system", "anonymous"]
 

@@ -14,9 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from portal_common.events import EXTERNAL_USER
 from portal_common.intake.models import IntakeFields
-
-EXTERNAL_USER: Literal["external user"] = "external user"
 
 
 class CorrespondenceRef(BaseModel):

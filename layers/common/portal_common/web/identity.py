@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from pydantic import BaseModel
 
-from portal_common.errors import Unauthorized
+from portal_common.errors import Forbidden, Unauthorized
 from portal_common.events import Actor, ActorKind
 from portal_common.web.negotiation import header
 
@@ -42,3 +42,18 @@ def request_actor(
         source_ip=http.get("sourceIp"),
         user_agent=(http.get("userAgent") or header(event, "user-agent"))[:300] or None,
     )
+
+
+def signed_in_as(app: APIGatewayHttpResolver, kind: ActorKind, refusal: str) -> Identity:
+    """The caller the portal's authorizer let in, if of this kind; anyone else is refused."""
+    identity = current_identity(app)
+    if identity.kind != kind:
+        raise Forbidden(refusal)
+    return identity
+
+
+def crm_actor(app: APIGatewayHttpResolver) -> Actor:
+    """The CRM calling a /crm/ route (IAM-signed in AWS): the caller's ARN when the API passes it."""
+    context = app.current_event.get("requestContext") or {}
+    iam = (context.get("authorizer") or {}).get("iam") or {}
+    return request_actor(app, "crm", iam.get("userArn") or iam.get("userId") or "crm")

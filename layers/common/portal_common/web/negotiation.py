@@ -18,3 +18,11 @@ def wants_json(event: Any) -> bool:
     if "application/json" in accept:
         return True
     return "application/json" in header(event, "content-type").lower()
+
+
+def origin(event: Any) -> str:
+    """scheme://host the caller reached us at (links and redirects point back to the same API).
+    The Host header, not requestContext.domainName: behind a custom domain or locally they differ."""
+    host = header(event, "host") or (event.get("requestContext") or {}).get("domainName")
+    scheme = header(event, "x-forwarded-proto") or "https"
+    return f"{scheme}://{host}"
