@@ -57,6 +57,10 @@ def verify_link(
         payload_b64, signature_b64 = token.split(".")
         payload = _unb64(payload_b64)
         signature = _unb64(signature_b64)
+        # only the canonical spelling: base64 ignores a last character's spare bits, and a link with
+        # any one character changed must be refused
+        if _b64(payload) != payload_b64 or _b64(signature) != signature_b64:
+            raise ValueError("not canonical base64url")
         claims = json.loads(payload)
         key_id = str(claims["k"])
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
