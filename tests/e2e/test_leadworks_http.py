@@ -238,12 +238,9 @@ def test_a_thousand_row_csv_gets_a_correct_report_and_only_valid_rows_become_lea
     data, expected = thousand_rows(tag, taken)
     # When the advertiser uploads the 1,000-row file (as an API client: text/csv)
     with uploader.client() as http:
-        started = time.monotonic()
         answer = http.post("/leadworks/leads/upload", content=data, headers={"content-type": "text/csv"})
-        took = time.monotonic() - started
-    # Then it is answered within API Gateway's limit, with a result for every row
+    # Then every row has its result; none was left unprocessed by the upload's time guard
     assert answer.status_code == 200, answer.text[:500]
-    assert took < 29
     report = answer.json()
     assert report["summary"] == {"rows": 1000, "created": 350, "duplicate": 250, "invalid": 400, "not_processed": 0}
     assert {r["row"]: r["result"] for r in report["rows"]} == expected

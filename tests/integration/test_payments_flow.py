@@ -306,11 +306,10 @@ def test_a_charge_that_times_out_is_looked_up_by_its_idempotency_key_not_guessed
 ) -> None:
     # Given the card whose charge succeeds at the processor but answers after our timeout (1 s here)
     token = link_token(put_invoice(payments, "INV-2005"))
-    started = time.monotonic()
     # When the customer pays
     status, result = pay(payments, token, card_token(simulator, TIMEOUT))
-    # Then we did not wait for the answer, looked the charge up by its key, and recorded it as paid
-    assert time.monotonic() - started < 6  # the processor answers after 8 s
+    # Then the charge call timed out (resolved_by), the charge was looked up by its key, and it is paid
+    # (speed is measured by `make bench`, never asserted here)
     assert status == 200 and result["outcome"] == "succeeded"
     attempts = invoice_detail(payments, "INV-2005")["attempts"]
     assert [(a["outcome"], a["resolved_by"]) for a in attempts] == [("succeeded", "timeout_lookup")]
