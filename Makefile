@@ -39,7 +39,8 @@ $(TOOLS)/.synced: local/requirements-tools.txt | $(UV)
 	$(UV) pip sync --quiet --python $(TOOLS_PY) --require-hashes local/requirements-tools.txt
 	@touch $@
 
-install: $(VENV)/.synced $(TOOLS)/.synced ## create the virtual environments (app + SAM CLI tools)
+install: $(VENV)/.synced $(TOOLS)/.synced ## create the virtual environments (app + SAM CLI tools) and the local Lambda runtime
+	@$(TOOLS_PY) -c 'from local.__main__ import prepare_runtime; from local.template import Stack; prepare_runtime(Stack.from_file())'
 
 run: install ## start everything: embedded AWS, every route and function URL on :3000, seed data
 	$(TOOLS_PY) -m local

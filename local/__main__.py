@@ -44,11 +44,24 @@ def _die_with_parent() -> None:
 
 
 def _install_target(requirements: Path, target: Path) -> None:
-    """pip-install a requirements file into a folder, as `sam build` does for a layer (cached by hash)."""
+    """pip-install a requirements file into a folder, as `sam build` does for a layer (cached by hash).
+    Several stacks may start at once (parallel tests): one installs under a lock, the others wait."""
+    import fcntl
+
     digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
     stamp = target / ".requirements.sha256"
     if stamp.exists() and stamp.read_text() == digest:
         return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with (target.parent / f".{target.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stamp.exists() and stamp.read_text() == digest:
+            return
+        _install_into(requirements, target)
+        stamp.write_text(digest)
+
+
+def _install_into(requirements: Path, target: Path) -> None:
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     uv = os.environ.get("UV") or shutil.which("uv")
@@ -59,7 +72,6 @@ def _install_target(requirements: Path, target: Path) -> None:
     else:
         cmd = [python, "-m", "pip", "install", "--quiet", "--target", str(target), "-r", str(requirements)]
     subprocess.run(cmd, check=True)  # noqa: S603
-    stamp.write_text(digest)
 
 
 def prepare_runtime(stack: Stack) -> list[Path]:
