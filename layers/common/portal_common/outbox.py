@@ -73,17 +73,9 @@ class Transaction:
         on_conflict: PortalError | None = None,
     ) -> None:
         """Put an item; ``unique="pk"`` makes it fail (on_conflict) if an item with that key exists."""
-        put: dict[str, Any] = {"TableName": table, "Item": _dynamo(item)}
         if unique:
             condition = f"attribute_not_exists({unique})"
-        if condition:
-            put["ConditionExpression"] = condition
-        if names:
-            put["ExpressionAttributeNames"] = names
-        if values:
-            put["ExpressionAttributeValues"] = _dynamo(values)
-        self._items.append({"Put": put})
-        self._on_conflict.append(on_conflict)
+        self._add("Put", {"TableName": table, "Item": _dynamo(item)}, condition, names, values, on_conflict)
 
     def update(
         self,
@@ -96,15 +88,8 @@ class Transaction:
         values: dict[str, Any] | None = None,
         on_conflict: PortalError | None = None,
     ) -> None:
-        op: dict[str, Any] = {"TableName": table, "Key": _dynamo(key), "UpdateExpression": update}
-        if condition:
-            op["ConditionExpression"] = condition
-        if names:
-            op["ExpressionAttributeNames"] = names
-        if values:
-            op["ExpressionAttributeValues"] = _dynamo(values)
-        self._items.append({"Update": op})
-        self._on_conflict.append(on_conflict)
+        op = {"TableName": table, "Key": _dynamo(key), "UpdateExpression": update}
+        self._add("Update", op, condition, names, values, on_conflict)
 
     def delete(
         self,
@@ -116,15 +101,7 @@ class Transaction:
         names: dict[str, str] | None = None,
         on_conflict: PortalError | None = None,
     ) -> None:
-        op: dict[str, Any] = {"TableName": table, "Key": _dynamo(key)}
-        if condition:
-            op["ConditionExpression"] = condition
-        if names:
-            op["ExpressionAttributeNames"] = names
-        if values:
-            op["ExpressionAttributeValues"] = _dynamo(values)
-        self._items.append({"Delete": op})
-        self._on_conflict.append(on_conflict)
+        self._add("Delete", {"TableName": table, "Key": _dynamo(key)}, condition, names, values, on_conflict)
 
     def check(
         self,
@@ -136,12 +113,25 @@ class Transaction:
         names: dict[str, str] | None = None,
         on_conflict: PortalError | None = None,
     ) -> None:
-        op: dict[str, Any] = {"TableName": table, "Key": _dynamo(key), "ConditionExpression": condition}
+        self._add("ConditionCheck", {"TableName": table, "Key": _dynamo(key)}, condition, names, values, on_conflict)
+
+    def _add(
+        self,
+        kind: str,
+        op: dict[str, Any],
+        condition: str | None,
+        names: dict[str, str] | None,
+        values: dict[str, Any] | None,
+        on_conflict: PortalError | None,
+    ) -> None:
+        """One TransactItems entry with its optional condition and expression attributes."""
+        if condition:
+            op["ConditionExpression"] = condition
         if names:
             op["ExpressionAttributeNames"] = names
         if values:
             op["ExpressionAttributeValues"] = _dynamo(values)
-        self._items.append({"ConditionCheck": op})
+        self._items.append({kind: op})
         self._on_conflict.append(on_conflict)
 
     def event(self, event: CrmEvent) -> CrmEvent:
