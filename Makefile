@@ -53,7 +53,7 @@ chromium: ## install the system Chromium for browser tests (apt) when missing
 	fi
 
 test: install chromium ## every test tier: unit, integration, template, end-to-end, browser
-	$(PY) -m pytest -q -n 2 --dist loadgroup tests
+	$(PY) -m pytest -q -n 2 --dist loadgroup -m "not stress" tests
 
 test-unit: install ## models and domain rules, no AWS
 	$(PY) -m pytest -q tests/unit
@@ -91,7 +91,7 @@ deploy: build ## sam deploy --guided (needs AWS credentials); CONFIG_ENV=prod fo
 	$(TOOLS)/bin/sam deploy --guided --config-env $${CONFIG_ENV:-dev}
 
 bench: install ## benchmarks: writes bench/results.md, bench/results.json and the chart
-	PYTHONPATH=layers/common $(PY) -m bench
+	PYTHONPATH=layers/common $(PY) -m bench $(BENCH_ARGS)
 
 stress: install ## longer hardening runs (races, fuzzing)
 	$(PY) -m pytest -q -m stress tests

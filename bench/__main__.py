@@ -19,6 +19,7 @@ from typing import Any
 from local.template import ROOT
 
 OUT = ROOT / "bench"
+PHASES = ("cold", "warm", "scaling")
 GOALS = {"cold_vs_floor": 1.25, "cold_vs_peer": 1.0, "warm_p50_ms": 2.0, "warm_p99_ms": 5.0, "scaling_ratio": 1.05}
 
 
@@ -38,11 +39,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=5, help="cold starts per function")
     parser.add_argument("--iterations", type=int, default=1000, help="warm calls per route")
     parser.add_argument("--scaling", default="1000,100000", help="record counts for the scaling table")
+    parser.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        help=f"comma-separated subset of {','.join(PHASES)} (a partial run writes bench/.work/results.*)",
+    )
+    parser.add_argument(
+        "--functions",
+        default="",
+        help="only functions (cold) and cases (scaling) whose name contains one of these comma-separated substrings",
+    )
+    parser.add_argument(
+        "--reuse-build", action="store_true", help="cold: use .aws-sam/bench-build as it is (no sam build)"
+    )
     args = parser.parse_args(argv)
+    phases = [p for p in args.phases.split(",") if p]
+    if unknown := set(phases) - set(PHASES):
+        parser.error(f"unknown phases: {', '.join(sorted(unknown))}")
+    only = [f for f in args.functions.split(",") if f]
+    partial = bool(only) or set(phases) != set(PHASES)
 
     from bench import artifacts, cold, scaling, warm
     from bench.aws_env import EmbeddedAws
-    from bench.build import build_for_this_machine
+    from bench.build import build_for_this_machine, install_peer_deps
     from bench.report import write_chart, write_markdown
     from local.__main__ import prepare_runtime
 
@@ -53,19 +72,32 @@ def main(argv: list[str] | None = None) -> None:
         "goals": GOALS,
     }
     results["artifacts"] = artifacts.measure()  # what `make build` ships (arm64)
-    build_for_this_machine()
-    with EmbeddedAws(free_port()) as embedded:
-        prepare_runtime(embedded.stack)
-        results["cold"] = cold.measure(
-            embedded.stack, {**embedded.credentials()}, args.runs, ROOT / ".local" / "bench-functions.log"
-        )
-    results["warm"] = warm.measure(args.iterations)
-    results["scaling"] = scaling.measure([int(n) for n in args.scaling.split(",")])
+    results["cold"], results["warm"], results["scaling"] = {}, {}, {}
+    if "cold" in phases:
+        if not (args.reuse_build and (ROOT / ".aws-sam" / "bench-build" / "template.yaml").exists()):
+            build_for_this_machine()
+        install_peer_deps()
+        with EmbeddedAws(free_port()) as embedded:
+            prepare_runtime(embedded.stack)
+            results["cold"] = cold.measure(
+                embedded.stack,
+                {**embedded.credentials()},
+                args.runs,
+                ROOT / ".local" / "bench-functions.log",
+                only=only,
+            )
+    if "warm" in phases:
+        results["warm"] = warm.measure(args.iterations)
+    if "scaling" in phases:
+        results["scaling"] = scaling.measure([int(n) for n in args.scaling.split(",")], only=only)
     results["seconds"] = round(time.time() - started, 1)
-    (OUT / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
-    write_markdown(results, OUT / "results.md")
-    write_chart(results, OUT / "cold_init.png")
-    sys.stdout.write((OUT / "results.md").read_text())
+    out = OUT / ".work" if partial else OUT  # a partial run never overwrites the full results
+    out.mkdir(exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    write_markdown(results, out / "results.md")
+    if results["cold"]:
+        write_chart(results, out / "cold_init.png")
+    sys.stdout.write((out / "results.md").read_text())
 
 
 def _cpus() -> int:

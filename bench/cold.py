@@ -1,9 +1,11 @@
 """Cold init per function: a fresh process imports the handler from the `make build` artifact (with
 its hash-based .pyc) and serves its first event (from events/) against the embedded AWS.
 
-Beside it, in the same run: the floor (a process that only imports boto3 and creates the clients
-the function needs, from its template policies) and, where one is written, the peer (the same action
-as a Chalice app, bench/peers/, measured the same way)."""
+Beside it, in the same run, interleaved run by run: the floor (a process that only imports boto3 and
+creates the clients the function needs, from its template policies) and the peer (the same action in
+the portal's Chalice app, bench/peers/<portal>.py, serving the same event converted to the REST API's
+payload v1 before the clock starts). Each is timed from its start to its first answer (its exit is
+not counted), in wall-clock time and in the process's own CPU time."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.peers._events import as_aws_sends_it, is_http_event, v2_to_v1
 from bench.stats import summary
 from local.functions import FunctionRunner, FunctionSpec, InvocationError, function_specs
 from local.template import ROOT, Stack
@@ -22,6 +25,8 @@ from local.template import ROOT, Stack
 BUILD = ROOT / ".aws-sam" / "bench-build"  # bench/build.py: `make build`'s recipe for this machine
 RUNTIME = ROOT / ".local" / "runtime"
 EVENTS = ROOT / "events"
+PEERS = ROOT / "bench" / "peers"
+PEER_DEPS = ROOT / ".local" / "peer-deps"  # bench/build.py install_peer_deps
 
 _POLICY_SERVICES = {
     "DynamoDB": "dynamodb",
@@ -70,52 +75,150 @@ def artifact_spec(spec: FunctionSpec) -> FunctionSpec:
     )
 
 
-def time_cold_function(runner: FunctionRunner, spec: FunctionSpec, event: dict[str, Any]) -> tuple[float, str]:
+@dataclasses.dataclass(frozen=True)
+class Timing:
+    """One cold start: wall-clock time to the first answer, and the process's own CPU time by then
+    (steadier than wall time on a shared machine: it leaves out waiting for the CPU and for AWS)."""
+
+    wall: float
+    cpu: float
+    outcome: str
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time a live process has used so far (Linux: /proc/<pid>/schedstat, nanoseconds)."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+
+
+def time_cold_function(runner: FunctionRunner, spec: FunctionSpec, event: dict[str, Any]) -> Timing:
     start = time.perf_counter()
     worker = runner.spawn(spec)
     try:
         if worker.init_error:
-            return time.perf_counter() - start, f"init error: {worker.init_error.get('errorMessage')}"
+            outcome = f"init error: {worker.init_error.get('errorMessage')}"
+            return Timing(time.perf_counter() - start, cpu_seconds(worker.proc.pid), outcome)
         try:
             result = worker.invoke(event)
             outcome = str(result.get("statusCode", "ok")) if isinstance(result, dict) else "ok"
         except InvocationError as exc:
             outcome = f"error: {exc}"
-        return time.perf_counter() - start, outcome
+        return Timing(time.perf_counter() - start, cpu_seconds(worker.proc.pid), outcome)
     finally:
         worker.kill()
 
 
-def time_floor(python: str, services: list[str], env: dict[str, str]) -> float:
+# The same interpreter flags as the function's worker (local/functions.py): isolated, no site.
+_FLAGS = ["-I", "-S", "-X", "frozen_modules=on"]
+_ANSWER = "__bench_answer__ "
+# After its answer a timed process waits for the end of its input, so that its CPU time can be read.
+_WAIT = "sys.stdin.read()\n"
+
+
+def _time_until_answer(code: str, env: dict[str, str], first_line: str = "", cwd: Path | None = None) -> Timing:
+    """Start a fresh interpreter running ``code`` and time it until it prints its answer line, as a
+    function's cold start is timed until its first answer (the process's exit is not counted).
+    A process that fails, or never answers, fails the benchmark with its output."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(  # noqa: S603
+        [sys.executable, *_FLAGS, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=cwd,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(first_line + "\n")
+    proc.stdin.flush()
+    output, answer, wall, cpu = [], None, 0.0, 0.0
+    for line in proc.stdout:
+        if answer is None and line.startswith(_ANSWER):
+            wall = time.perf_counter() - start
+            cpu = cpu_seconds(proc.pid)
+            answer = line.removeprefix(_ANSWER).strip()
+            proc.stdin.close()
+        else:
+            output.append(line)
+    if proc.wait() != 0 or answer is None:
+        raise RuntimeError(f"benchmark process failed (exit {proc.returncode}):\n{''.join(output)[-4000:]}")
+    return Timing(wall, cpu, answer)
+
+
+def time_floor(services: list[str], env: dict[str, str]) -> Timing:
     code = (
         f"import sys; sys.path.insert(0, {str(RUNTIME)!r}); import boto3\n"
         f"for name in {services!r}: boto3.client(name)\n"
+        f"print({_ANSWER!r}, flush=True)\n" + _WAIT
     )
-    start = time.perf_counter()
-    subprocess.run([python, "-I", "-S", "-c", code], check=True, env=env)  # noqa: S603
-    return time.perf_counter() - start
+    return _time_until_answer(code, env)
 
 
-def time_peer(python: str, peer: Path, event: dict[str, Any], env: dict[str, str]) -> float | None:
-    """The Chalice peer: a fresh process imports its app and serves the same first event."""
+def lambda_environment(base_env: dict[str, str], spec: FunctionSpec, task_root: Path) -> dict[str, str]:
+    """What the function's worker gets (local/functions.py): the base, its template environment and
+    the variables Lambda sets. The peer gets the same, so it talks to the same tables."""
+    return {
+        **base_env,
+        **spec.environment,
+        "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+        "LAMBDA_TASK_ROOT": str(task_root),
+    }
+
+
+def time_peer(peer: Path, entry: str, event: dict[str, Any], env: dict[str, str]) -> Timing:
+    """The Chalice peer: a fresh process imports its app module and serves the same first event,
+    through ``app`` (API Gateway events, converted to payload v1 by the caller, outside the timed
+    region) or the module's handler named ``entry`` (authorizer, S3, SQS, stream, schedule events).
+    An error while serving is its outcome (as a function's invocation error is); one at import fails."""
     code = (
         "import json, sys\n"
-        f"sys.path[:0] = [{str(peer.parent)!r}, {str(RUNTIME)!r}, {str(ROOT / '.local' / 'peer-deps')!r}]\n"
-        f"from {peer.stem} import app\n"
-        "event = json.loads(sys.stdin.read())\n"
+        f"sys.path[:0] = [{str(peer.parent)!r}, {str(PEER_DEPS)!r}, {str(RUNTIME)!r}]\n"
+        f"import {peer.stem} as peer\n"
+        "event = json.loads(sys.stdin.readline())\n"
         "class Ctx:\n"
-        "    function_name = 'peer'; aws_request_id = 'bench'; memory_limit_in_mb = 512\n"
+        "    function_name = 'peer'; function_version = '$LATEST'; aws_request_id = 'bench'\n"
+        "    memory_limit_in_mb = 512; log_group_name = '/aws/lambda/peer'; log_stream_name = 'bench'\n"
+        "    invoked_function_arn = 'arn:aws:lambda:us-east-1:123456789012:function:peer'\n"
         "    def get_remaining_time_in_millis(self): return 10000\n"
-        "app(event, Ctx())\n"
+        "try:\n"
+        f"    result = getattr(peer, {entry!r})(event, Ctx())\n"
+        "    status = result.get('statusCode', 'ok') if isinstance(result, dict) else 'ok'\n"
+        "except Exception as exc:  # an invocation error, reported as the function's are\n"
+        "    status = f'error: {exc}'\n"
+        f"print({_ANSWER!r} + str(status), flush=True)\n" + _WAIT
     )
-    start = time.perf_counter()
-    subprocess.run(  # noqa: S603
-        [python, "-I", "-S", "-c", code], input=json.dumps(event), text=True, check=True, env=env
-    )
-    return time.perf_counter() - start
+    return _time_until_answer(code, env, json.dumps(event), cwd=peer.parent)
 
 
-def measure(stack: Stack, aws_env: dict[str, str], runs: int, log_path: Path) -> dict[str, Any]:
+def peer_call(spec: FunctionSpec, event: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """How the peer serves this function's first event: an HTTP event goes to the Chalice app (as
+    payload v1, the REST API shape Chalice serves); any other event to the peer's handler named after
+    our handler module (Chalice's idiom: one module, one Lambda entry point per event source)."""
+    if is_http_event(event):
+        return "app", v2_to_v1(event)
+    return spec.handler.split(".")[0], as_aws_sends_it(event)
+
+
+def figures(function: list[Timing], other: list[Timing], name: str) -> dict[str, Any]:
+    """The function's and the other's times (wall and CPU), and the function's ratios to it, run by run."""
+    pairs = list(zip(function, other, strict=True))
+    return {
+        "function": summary([f.wall for f in function]),
+        "function_cpu": summary([f.cpu for f in function]),
+        name: summary([o.wall for o in other]),
+        f"{name}_cpu": summary([o.cpu for o in other]),
+        f"ratio_to_{name}": summary([f.wall / o.wall for f, o in pairs]),
+        f"cpu_ratio_to_{name}": summary([f.cpu / o.cpu for f, o in pairs]),
+    }
+
+
+def measure(
+    stack: Stack, aws_env: dict[str, str], runs: int, log_path: Path, only: list[str] | None = None
+) -> dict[str, Any]:
     sources = function_specs(stack, [RUNTIME])
     specs = {lid: artifact_spec(s) for lid, s in sources.items()}
     python = sys.executable
@@ -124,30 +227,31 @@ def measure(stack: Stack, aws_env: dict[str, str], runs: int, log_path: Path) ->
         runner = FunctionRunner(specs, python, aws_env, sink)
         base_env = {**runner.base_env}
         for logical_id, spec in sorted(specs.items()):
+            if only and not any(part in logical_id for part in only):
+                continue
             event = first_event(sources[logical_id])
             if event is None or not (BUILD / logical_id).is_dir():
                 continue
             services = services_of(stack, logical_id)
-            function_times, floor_times, outcomes = [], [], set()
-            for _ in range(runs):
-                elapsed, outcome = time_cold_function(runner, spec, event)
-                function_times.append(elapsed)
-                outcomes.add(outcome)
-                floor_times.append(time_floor(python, services, base_env))
-            peer_path = ROOT / "bench" / "peers" / f"{sources[logical_id].code_dir.name}.py"
-            peer_times = None
-            if peer_path.exists():
-                peer_times = [time_peer(python, peer_path, event, base_env) for _ in range(runs)]
-            entry = {
-                "function": summary(function_times),
-                "floor": summary(floor_times),
-                "services": services,
-                "first_event_outcome": sorted(outcomes),
-                "ratio_to_floor": summary([f / g for f, g in zip(function_times, floor_times, strict=True)]),
-            }
-            if peer_times:
-                entry["peer"] = summary(peer_times)
-                entry["ratio_to_peer"] = summary([f / p for f, p in zip(function_times, peer_times, strict=True)])
+            peer_path = PEERS / f"{sources[logical_id].code_dir.name}.py"
+            peer_entry, peer_event = peer_call(spec, event) if peer_path.exists() else ("", {})
+            peer_env = lambda_environment(base_env, sources[logical_id], PEERS)
+            runs_of: dict[str, list[Timing]] = {"function": [], "floor": [], "peer": []}
+            for _ in range(runs):  # interleaved: the three see the same machine load
+                runs_of["function"].append(time_cold_function(runner, spec, event))
+                runs_of["floor"].append(time_floor(services, base_env))
+                if peer_entry:
+                    runs_of["peer"].append(time_peer(peer_path, peer_entry, peer_event, peer_env))
+            entry = {"services": services, **figures(runs_of["function"], runs_of["floor"], "floor")}
+            entry["first_event_outcome"] = sorted({t.outcome for t in runs_of["function"]})
+            if runs_of["peer"]:
+                entry.update(figures(runs_of["function"], runs_of["peer"], "peer"))
+                entry["peer_outcome"] = sorted({t.outcome for t in runs_of["peer"]})
+                if entry["peer_outcome"] != entry["first_event_outcome"]:
+                    sys.stderr.write(
+                        f"warning: {logical_id}: the peer answered {entry['peer_outcome']}, "
+                        f"the function {entry['first_event_outcome']}\n"
+                    )
             results[logical_id] = entry
         runner.shutdown()
     return results

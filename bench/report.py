@@ -19,6 +19,164 @@ def _ratio(stat: dict[str, Any] | None, goal: float) -> str:
     return f"{stat['median']:.2f}× ({stat['min']:.2f}–{stat['max']:.2f}) {mark}"
 
 
+def _warm_lines(rows: dict[str, Any], goals: dict[str, Any]) -> list[str]:
+    """The warm table (routes and authorizers, with the goal) and the event handlers (for the record)."""
+    p50_goal, p99_goal = goals["warm_p50_ms"], goals["warm_p99_ms"]
+
+    def order(item: tuple[str, Any]) -> tuple[str, str, str]:
+        name, row = item
+        method, _, path = name.partition(" ")
+        kind = row.get("kind", "route")
+        return (kind, path, method) if path.startswith("/") else (kind, name, "")
+
+    def answer(row: dict[str, Any]) -> str:
+        status = row.get("status")
+        replayed = row.get("replayed_status")
+        if row.get("ok", True):
+            return str(status)
+        why = f"recorded {status}, replayed {row.get('statuses')}" if str(replayed) != str(status) else str(status)
+        return f"⚠️ {why} (expected {row.get('success')})"
+
+    def notes(row: dict[str, Any]) -> str:
+        found = [row["note"]] if row.get("note") else []
+        if row.get("http_calls_stubbed"):
+            found.append(f"{row['http_calls_stubbed']} processor HTTP call(s) replayed at urlopen")
+        if row.get("stopped_early"):
+            found.append(row["stopped_early"])
+        if row.get("calls_with_other_aws_calls"):
+            found.append(f"{row['calls_with_other_aws_calls']} calls made other AWS calls than recorded")
+        found += [f"failed: {f}" for f in row.get("failures") or []]
+        return "; ".join(found).replace("|", "\\|")
+
+    def line(name: str, row: dict[str, Any], marks: bool) -> str:
+        if "error" in row:
+            missing = " n/a |" * 5
+            return f"| {name} | {row['function']} | ⚠️ not measured: {row['error']} |{missing} 0 | |"
+        ok50 = (" ✅" if row["p50_ms"] <= p50_goal else " ❌") if marks else ""
+        ok99 = (" ✅" if row["p99_ms"] <= p99_goal else " ❌") if marks else ""
+        return (
+            f"| {name} | {row['function']} | {answer(row)} | {row['p50_ms']:.2f}{ok50} | {row['p99_ms']:.2f}{ok99} "
+            f"| {row['min_ms']:.2f}–{row['max_ms']:.2f} | {row['cpu_p50_ms']:.2f} / {row['cpu_p99_ms']:.2f} "
+            f"| {row['aws_calls_per_request']} | {row['calls']:,} | {notes(row)} |"
+        )
+
+    head = [
+        "| route | function | answer | p50 ms | p99 ms | min–max ms | CPU p50 / p99 ms | AWS calls per request | calls "
+        "| notes |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    routes = [(n, r) for n, r in sorted(rows.items(), key=order) if r.get("kind", "route") != "event"]
+    events = [(n, r) for n, r in sorted(rows.items(), key=order) if r.get("kind") == "event"]
+    measured = [r for _, r in routes if "error" not in r]
+    met = sum(1 for r in measured if r["p50_ms"] <= p50_goal and r["p99_ms"] <= p99_goal and r.get("ok", True))
+    flagged = sum(1 for _, r in routes if not r.get("ok", True))
+    lines = [
+        "",
+        "## Warm overhead per route",
+        "",
+        f"Goal: ≤ {p50_goal} ms p50 and ≤ {p99_goal} ms p99 of the time inside the handler. Each route serves a "
+        "warm-up request, then its own request on its success path with every AWS call recorded; then that request "
+        "again and again with botocore Stubbers answering the recorded calls instantly (min–max: of all the calls). "
+        "Data, ids, sessions, CSRF tokens and signed links are real (bench/world.py). As in the integration tests, "
+        "X-Ray tracing and metrics publishing are off; the benchmark's own heap (moto, the data) is kept out of "
+        "garbage collection. CPU: the thread's CPU time in the same calls; far below the wall time, it means other "
+        "processes had the CPU (a shared machine).",
+        "",
+        f"{met} of {len(routes)} routes meet both goals; {flagged} answered other than their success status (⚠️).",
+        "",
+        *head,
+        *(line(name, row, marks=True) for name, row in routes),
+    ]
+    if events:
+        lines += [
+            "",
+            "Event handlers (not routes: no goal), measured the same way:",
+            "",
+            *head,
+            *(line(name, row, marks=False) for name, row in events),
+        ]
+    return lines
+
+
+def _cpu_ratio(stat: dict[str, Any] | None) -> str:
+    return f"{stat['median']:.2f}×" if stat else "n/a"
+
+
+def _meets(row: dict[str, Any], key: str, goal: float) -> bool:
+    return bool(row.get(key)) and row[key]["median"] <= goal
+
+
+def _cold_table(cold: dict[str, Any], goals: dict[str, Any]) -> list[str]:
+    """The cold-start table: wall-clock times (the goal's measure) with CPU ratios beside them."""
+    if not cold:
+        return ["Not measured in this run."]
+    floor_goal, peer_goal = goals["cold_vs_floor"], goals["cold_vs_peer"]
+    with_peer = [row for row in cold.values() if row.get("ratio_to_peer")]
+    lines = [
+        f"Goal: ≤ {floor_goal}× the floor and ≤ {peer_goal}× the peer, each a fresh process from start to its "
+        "first answer (imports, clients, the first event against the embedded AWS; the process's exit not "
+        "counted). Wall-clock ms: median (min–max) of the runs, side by side in the same run; the ratios are "
+        "the medians of run-by-run ratios, and the CPU ratio is the same comparison of the processes' own CPU "
+        "time (steadier on a shared machine). The peer is the portal's Chalice app (bench/peers/), served the "
+        "same event converted to payload v1.",
+        "",
+        f"Met: {sum(_meets(r, 'ratio_to_floor', floor_goal) for r in cold.values())} of {len(cold)} functions "
+        f"≤ {floor_goal}× the floor; {sum(_meets(r, 'ratio_to_peer', peer_goal) for r in with_peer)} of "
+        f"{len(with_peer)} ≤ {peer_goal}× the peer (wall-clock). By CPU time: "
+        f"{sum(_meets(r, 'cpu_ratio_to_floor', floor_goal) for r in cold.values())} and "
+        f"{sum(_meets(r, 'cpu_ratio_to_peer', peer_goal) for r in with_peer)}.",
+        "",
+        "| function | cold init | floor (boto3 + its clients) | ratio to floor | CPU | peer (Chalice) | ratio to peer "
+        "| CPU | first answer (ours; peer's) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, row in sorted(cold.items()):
+        answers = ", ".join(row["first_event_outcome"])
+        if row.get("peer_outcome") and row["peer_outcome"] != row["first_event_outcome"]:
+            answers += f"; {', '.join(row['peer_outcome'])}"
+        lines.append(
+            f"| {name} | {_ms(row['function'])} | {_ms(row['floor'])} | {_ratio(row['ratio_to_floor'], floor_goal)} "
+            f"| {_cpu_ratio(row.get('cpu_ratio_to_floor'))} | {_ms(row.get('peer'))} "
+            f"| {_ratio(row.get('ratio_to_peer'), peer_goal)} | {_cpu_ratio(row.get('cpu_ratio_to_peer'))} | {answers} |"
+        )
+    return lines
+
+
+def _scaling_table(scaling: dict[str, Any], goals: dict[str, Any]) -> list[str]:
+    """Per list/search/report request: its AWS calls and items read at each table size."""
+    if not scaling:
+        return ["Not measured in this run."]
+    goal = goals["scaling_ratio"]
+
+    def ok(row: dict[str, Any]) -> bool:
+        sizes = [v for k, v in row.items() if k.isdigit()]
+        return row["ratio_calls"] <= goal and row["ratio_items"] <= goal and not any(f["scans"] for f in sizes)
+
+    lines = [
+        f"Goal: the same counts at every size (ratio ≤ {goal}), and no Scan. Each request is served once "
+        "to warm its function, then counted (bench/counting.py): AWS calls by operation, items read "
+        "(Query: ScannedCount; GetItem: the item found; BatchGetItem: the items answered; S3: objects "
+        "read or listed). The tables hold the records the requests ask about (just over a page) and "
+        "every other record someone else's (bench/scaling_cases.py).",
+        "",
+        f"Met: {sum(ok(row) for row in scaling.values())} of {len(scaling)} requests.",
+        "",
+        "| request | function | records | AWS calls | items read | Scans | calls made | ratio calls, items |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, row in sorted(scaling.items()):
+        mark = "✅" if ok(row) else "❌"
+        for count in sorted((k for k in row if k.isdigit()), key=int):
+            figures = row[count]
+            made = ", ".join(f"{op.split('.', 1)[1]} {n}" for op, n in figures.get("calls", {}).items())
+            lines.append(
+                f"| {name} | {row.get('function', '')} | {int(count):,} | {figures['aws_calls']} "
+                f"| {figures['items_read']} | {figures['scans']} | {made} "
+                f"| {row['ratio_calls']:.2f}, {row['ratio_items']:.2f} {mark} |"
+            )
+    return lines
+
+
 def write_markdown(results: dict[str, Any], path: Path) -> None:
     goals = results["goals"]
     lines = [
@@ -30,55 +188,10 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         "",
         "## Cold init per function",
         "",
-        f"Goal: ≤ {goals['cold_vs_floor']}× the floor and ≤ {goals['cold_vs_peer']}× the peer.",
-        "",
-        "| function | cold init | floor (boto3 + its clients) | ratio to floor | peer (Chalice) | ratio to peer | first answer |",
-        "|---|---|---|---|---|---|---|",
+        *_cold_table(results["cold"], goals),
     ]
-    for name, row in sorted(results["cold"].items()):
-        lines.append(
-            f"| {name} | {_ms(row['function'])} | {_ms(row['floor'])} | {_ratio(row['ratio_to_floor'], goals['cold_vs_floor'])} "
-            f"| {_ms(row.get('peer'))} | {_ratio(row.get('ratio_to_peer'), goals['cold_vs_peer'])} "
-            f"| {', '.join(row['first_event_outcome'])} |"
-        )
-    lines += [
-        "",
-        "## Warm overhead per route",
-        "",
-        f"Goal: ≤ {goals['warm_p50_ms']} ms p50 and ≤ {goals['warm_p99_ms']} ms p99 "
-        "(AWS calls answered instantly by botocore Stubbers).",
-        "",
-        "| function | p50 ms | p99 ms | calls | AWS calls per request | status |",
-        "|---|---|---|---|---|---|",
-    ]
-    for name, row in sorted(results["warm"].items()):
-        if "error" in row:
-            lines.append(f"| {name} | n/a | n/a | 0 | n/a | {row['error']} |")
-            continue
-        ok50 = "✅" if row["p50_ms"] <= goals["warm_p50_ms"] else "❌"
-        ok99 = "✅" if row["p99_ms"] <= goals["warm_p99_ms"] else "❌"
-        lines.append(
-            f"| {name} | {row['p50_ms']:.2f} {ok50} | {row['p99_ms']:.2f} {ok99} | {row['calls']} "
-            f"| {row['aws_calls_per_request']} | {row['status']} |"
-        )
-    lines += ["", "## Data-access scaling", ""]
-    if results["scaling"]:
-        lines += [
-            f"Goal: the same counts at every size (ratio ≤ {goals['scaling_ratio']}), and no Scan.",
-            "",
-            "| route | records | AWS calls | items read | scans | ratio (calls, items) |",
-            "|---|---|---|---|---|---|",
-        ]
-        for name, row in sorted(results["scaling"].items()):
-            for count, figures in row.items():
-                if count.startswith("ratio"):
-                    continue
-                lines.append(
-                    f"| {name} | {int(count):,} | {figures['aws_calls']} | {figures['items_read']} | {figures['scans']} "
-                    f"| {row['ratio_calls']:.2f}, {row['ratio_items']:.2f} |"
-                )
-    else:
-        lines.append("No list route has a scaling case yet.")
+    lines += _warm_lines(results["warm"], goals)
+    lines += ["", "## Data-access scaling", "", *_scaling_table(results["scaling"], goals)]
     art = results["artifacts"]
     lines += [
         "",

@@ -9,6 +9,7 @@ mounted at /fn/<LogicalId>/ and given the `$default` route key, stage and a lamb
 
 from __future__ import annotations
 
+import base64
 import logging
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,26 @@ from local.template import TEMPLATE_PATH
 LOG = logging.getLogger("local.gateway")
 
 
-class FunctionUrlService(LocalApigwService):
+class HttpApiService(LocalApigwService):
+    """SAM CLI's API emulation, except that a request body which is not UTF-8 reaches the function
+    base64-encoded (isBase64Encoded), as API Gateway sends binary payloads, instead of SAM CLI's 502."""
+
+    def _generate_lambda_event(self, flask_request: Any, route: Route, method: str, endpoint: str) -> dict:
+        data = flask_request.get_data()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            flask_request._cached_data = b""  # build the event around an empty body, then put the bytes back
+            try:
+                event = super()._generate_lambda_event(flask_request, route, method, endpoint)
+            finally:
+                flask_request._cached_data = data
+            event.update(body=base64.b64encode(data).decode("ascii"), isBase64Encoded=True)
+            return event
+        return super()._generate_lambda_event(flask_request, route, method, endpoint)
+
+
+class FunctionUrlService(HttpApiService):
     """A Lambda function URL: every method and path to one function, as AWS sends it."""
 
     def __init__(self, spec: FunctionSpec, runner: FunctionRunner, port: int, region: str):
@@ -78,7 +98,7 @@ def build_app(
 ) -> tuple[DispatcherMiddleware, list[str]]:
     """One WSGI app: dev pages and the API at /, each function URL at /fn/<LogicalId>/."""
     api = api_routes(template_path)
-    service = LocalApigwService(api=api, lambda_runner=runner, port=port)
+    service = HttpApiService(api=api, lambda_runner=runner, port=port)
     service.create()
     api_app: Flask = service._app
     # an HTTP API answers an unknown route with 404 {"message":"Not Found"} (SAM CLI mimics REST APIs' 403)

@@ -9,12 +9,13 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from infosite.nurture import NurtureEmailOrder, QueuedNurtureEmail
 from infosite.nurture_orders import queue_nurture_email
 
+from portal_common.web import openapi_docs as docs
 from portal_common.web.app import entrypoint, portal_app
 
 app = portal_app(templates=Path(__file__).parent / "templates")
 
 
-@app.post("/crm/nurture-emails")
+@app.post("/crm/nurture-emails", responses=docs.json_only(QueuedNurtureEmail, 202, "Queued"))
 def post_nurture_email(order: NurtureEmailOrder) -> Response[QueuedNurtureEmail]:
     queued = queue_nurture_email(order)
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=queued)

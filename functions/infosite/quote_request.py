@@ -11,9 +11,11 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from infosite.quote_requests import open_quote_form, prefill, submit_quote
-from infosite.quotes import QuoteForm, friendly_errors
+from infosite.quotes import QuoteForm, QuoteReceipt, friendly_errors
 
+from portal_common.errors import ValidationFailed
 from portal_common.web import csrf
+from portal_common.web import openapi_docs as docs
 from portal_common.web.app import entrypoint, function_url_app
 from portal_common.web.forms import cookie, read_form, validate
 from portal_common.web.identity import request_actor
@@ -37,7 +39,7 @@ def _form_page(token: str, values: dict[str, Any], errors: dict[str, str], statu
     )
 
 
-@app.get("/")
+@app.get("/", responses=docs.page("The quote form (or, once sent, its thank-you page)"))
 def show_form(token: Token = "") -> Response[str]:
     view = open_quote_form(token)
     if view.receipt is not None:
@@ -45,12 +47,18 @@ def show_form(token: Token = "") -> Response[str]:
     return _form_page(token, prefill(view.contact), {})
 
 
-@app.post("/")
+@app.post(
+    "/",
+    responses=docs.page_or_json(QuoteReceipt, "The thank-you page; API clients get the receipt"),
+    openapi_extensions=docs.form_body(QuoteForm),
+)
 def send_form(token: Token = "") -> Response[str]:
     fields = read_form(app)  # type: ignore[arg-type]
     form, errors = validate(QuoteForm, fields)
     if form is None:
         open_quote_form(token)  # a bad link is refused before any field error is shown
+        if wants_json(app.current_event):  # API clients: the JSON error, not the form page
+            raise ValidationFailed("Some fields need attention.", field_errors=friendly_errors(errors))
         return _form_page(token, fields, friendly_errors(errors), status=422)
     receipt = submit_quote(token, form, request_actor(app, "contact", None, "info site"))  # type: ignore[arg-type]
     if wants_json(app.current_event):

@@ -15,6 +15,7 @@ from infosite.one_click import is_one_click
 from infosite.unsubscribing import unsubscribe, unsubscribe_page
 
 from portal_common.web import csrf
+from portal_common.web import openapi_docs as docs
 from portal_common.web.app import entrypoint, function_url_app
 from portal_common.web.forms import body_bytes, cookie, read_form
 from portal_common.web.identity import request_actor
@@ -25,7 +26,7 @@ app = function_url_app(templates=Path(__file__).parent / "templates")
 Token = Annotated[str, Query(max_length=2048)]
 
 
-@app.get("/")
+@app.get("/", responses=docs.page("The page to confirm"))
 def confirm(token: Token = "") -> Response[str]:
     view = unsubscribe_page(token)
     csrf_token, csrf_cookie = csrf.issue(cookie(app, csrf.COOKIE))  # type: ignore[arg-type]
@@ -33,7 +34,19 @@ def confirm(token: Token = "") -> Response[str]:
     return page("infosite/unsubscribe_confirm.html", view=view, token=token, csrf_token=csrf_token, cookies=cookies)
 
 
-@app.post("/")
+@app.post(
+    "/",
+    responses={
+        200: {
+            "description": "Unsubscribed: a page, or plain text for a mail client's one-click (RFC 8058) post",
+            "content": {"text/html": {"schema": {"type": "string"}}, "text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+    openapi_extensions=docs.form_body(
+        {"type": "object", "properties": {"List-Unsubscribe": {"type": "string", "enum": ["One-Click"]}}},
+        csrf=False,
+    ),
+)
 def confirmed(token: Token = "") -> Response[str]:
     actor = request_actor(app, "contact", None, "info site")  # type: ignore[arg-type]
     if is_one_click(header(app.current_event, "content-type"), body_bytes(app)):  # type: ignore[arg-type]

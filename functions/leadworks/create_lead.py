@@ -6,11 +6,13 @@ from pathlib import Path
 from aws_lambda_powertools.event_handler import Response
 from lead_form_page import draft_of, lead_form_page
 from leads.creation import create_lead
+from leads.models import Lead
 from leads.repository import LeadAlreadyExists
 from leadworks_web import advertiser_actor, json_answer, signed_in_advertiser
 
 from portal_common.errors import ValidationFailed
-from portal_common.intake.models import parse_intake
+from portal_common.intake.models import IntakeFields, parse_intake
+from portal_common.web import openapi_docs as docs
 from portal_common.web.app import entrypoint, portal_app
 from portal_common.web.errors import error_answer
 from portal_common.web.forms import read_form
@@ -20,7 +22,11 @@ from portal_common.web.pages import redirect
 app = portal_app(templates=Path(__file__).parent / "templates")
 
 
-@app.post("/leadworks/leads")
+@app.post(
+    "/leadworks/leads",
+    responses=docs.form_post(created=Lead, then="To the new lead"),
+    openapi_extensions=docs.form_body(IntakeFields, extra={"draft": {"type": "string", "maxLength": 64}}),
+)
 def create() -> Response[str]:
     identity = signed_in_advertiser(app)
     fields = read_form(app, binding=identity.session_id)

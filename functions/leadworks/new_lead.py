@@ -8,12 +8,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from lead_form_page import draft_of, lead_form_page
 from leadworks_web import signed_in_advertiser
 
+from portal_common.web import openapi_docs as docs
 from portal_common.web.app import entrypoint, portal_app
 
 app = portal_app(templates=Path(__file__).parent / "templates")
 
 
-@app.get("/leadworks/leads/new")
+@app.get("/leadworks/leads/new", responses=docs.page("The lead form"))
 def new_lead(draft: Annotated[str, Query(max_length=64)] = "") -> Response[str]:
     identity = signed_in_advertiser(app)
     return lead_form_page(app, draft_of(identity, draft), {}, {})

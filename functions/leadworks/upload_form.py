@@ -9,12 +9,13 @@ from leadworks_web import signed_in_advertiser
 
 from portal_common.auth.signed_in import signed_in_page
 from portal_common.intake.models import FIELD_LABELS
+from portal_common.web import openapi_docs as docs
 from portal_common.web.app import entrypoint, portal_app
 
 app = portal_app(templates=Path(__file__).parent / "templates")
 
 
-@app.get("/leadworks/leads/upload")
+@app.get("/leadworks/leads/upload", responses=docs.page("The upload form"))
 def upload_page() -> Response[str]:
     signed_in_advertiser(app)
     return signed_in_page(app, "leads/upload.html", **upload_page_context())

@@ -5,13 +5,14 @@ the valid rows become leads whatever happens to the others."""
 from pathlib import Path
 
 from aws_lambda_powertools.event_handler import Response
-from leads.uploads import upload_leads
+from leads.uploads import UploadReport, upload_leads
 from leadworks_web import advertiser_actor, json_answer, signed_in_advertiser
 from upload_form import upload_page_context
 from uploaded_file import uploaded_csv
 
 from portal_common.auth.signed_in import signed_in_page
 from portal_common.errors import BadRequest, PayloadTooLarge, PortalError, UnsupportedMediaType
+from portal_common.web import openapi_docs as docs
 from portal_common.web.app import entrypoint, portal_app
 from portal_common.web.errors import error_answer
 from portal_common.web.negotiation import wants_json
@@ -19,7 +20,28 @@ from portal_common.web.negotiation import wants_json
 app = portal_app(templates=Path(__file__).parent / "templates")
 
 
-@app.post("/leadworks/leads/upload")
+UPLOAD = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}, "csrf_token": {"type": "string"}},
+                    "required": ["file", "csrf_token"],
+                }
+            },
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@app.post(
+    "/leadworks/leads/upload",
+    responses=docs.page_or_json(UploadReport, "The page with each row's result; API clients get the report"),
+    openapi_extensions=UPLOAD,
+)
 def upload() -> Response[str]:
     identity = signed_in_advertiser(app)
     data, file_name = uploaded_csv(app, identity)

@@ -13,7 +13,10 @@ from portal_common.web.app import entrypoint, portal_app
 app = portal_app()
 
 
-@app.get("/leadworks/leads/upload/<upload_id>/report.csv")
+@app.get(
+    "/leadworks/leads/upload/<upload_id>/report.csv",
+    responses={200: {"description": "The upload's report", "content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
 def report(upload_id: Annotated[str, Path(max_length=64)]) -> Response[bytes]:
     identity = signed_in_advertiser(app)
     data = download_report(identity.subject_id, upload_id, advertiser_actor(app, identity))

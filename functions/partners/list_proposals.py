@@ -12,12 +12,13 @@ from partner_pages import answer
 from partner_web import signed_in_partner
 from proposals.partner_list import RANGES, RangeName, list_for_partner
 
+from portal_common.web import openapi_docs as docs
 from portal_common.web.app import entrypoint, portal_app
 
 app = portal_app(templates=Path(__file__).parent / "templates")
 
 
-@app.get("/partners/proposals")
+@app.get("/partners/proposals", responses=docs.page_or_json())
 def list_proposals(
     owner: Annotated[str, Query(max_length=120)] = "",
     range_name: Annotated[RangeName, Query(alias="range")] = "",

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from proposals.notice_links import proposal_of_notice
 
 from portal_common.auth.cookies import SESSION_COOKIE
+from portal_common.web import openapi_docs as docs
 from portal_common.web.app import entrypoint, portal_app
 from portal_common.web.forms import cookie
 from portal_common.web.pages import redirect
@@ -15,7 +16,9 @@ from portal_common.web.pages import redirect
 app = portal_app()
 
 
-@app.get("/partners/notice/<token>")
+@app.get(
+    "/partners/notice/<token>", responses=docs.redirect("To the proposal (through the sign-in page when signed out)")
+)
 def open_notice(token: Annotated[str, Path(max_length=1000)]):
     proposal_id = proposal_of_notice(token)
     if cookie(app, SESSION_COOKIE) is None:

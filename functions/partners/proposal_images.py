@@ -10,8 +10,9 @@ from partner_pages import partner_page
 from partner_web import json_answer, partner_actor, signed_in_partner
 from proposals.models import ProposalId
 from proposals.partner_view import view_image, visible_proposal
-from proposals.presentation import image_view, image_views
+from proposals.presentation import ImageView, image_view, image_views
 
+from portal_common.web import openapi_docs as docs
 from portal_common.web.app import entrypoint, portal_app
 from portal_common.web.negotiation import wants_json
 from portal_common.web.pages import redirect
@@ -20,7 +21,12 @@ app = portal_app(templates=FilePath(__file__).parent / "templates")
 ImageId = Annotated[str, Path(pattern=r"^[a-f0-9]{16}$")]
 
 
-@app.get("/partners/proposals/<proposal_id>/images")
+@app.get(
+    "/partners/proposals/<proposal_id>/images",
+    responses=docs.merge(
+        docs.redirect("Browsers: the proposal's Images tab"), docs.json_only(description="The images (API clients)")
+    ),
+)
 def gallery(proposal_id: Annotated[ProposalId, Path()]):
     identity = signed_in_partner(app)
     proposal = visible_proposal(identity.subject_id, proposal_id)
@@ -31,7 +37,7 @@ def gallery(proposal_id: Annotated[ProposalId, Path()]):
     )
 
 
-@app.get("/partners/proposals/<proposal_id>/images/<image_id>")
+@app.get("/partners/proposals/<proposal_id>/images/<image_id>", responses=docs.page_or_json(ImageView))
 def full_size(proposal_id: Annotated[ProposalId, Path()], image_id: ImageId):
     identity = signed_in_partner(app)
     proposal, image = view_image(identity.subject_id, proposal_id, image_id, partner_actor(app, identity))

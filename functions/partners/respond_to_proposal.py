@@ -15,6 +15,7 @@ from partner_web import json_answer, partner_actor, signed_in_partner
 from proposals.models import Decline, ProposalId
 from proposals.partner_view import respond, visible_proposal
 
+from portal_common.web import openapi_docs as docs
 from portal_common.web.app import entrypoint, portal_app
 from portal_common.web.forms import validate
 from portal_common.web.negotiation import wants_json
@@ -29,7 +30,11 @@ def _answered(proposal_id: str, decision: str) -> Response:
     return redirect(f"/partners/proposals/{proposal_id}?done={decision}")
 
 
-@app.post("/partners/proposals/<proposal_id>/accept")
+@app.post(
+    "/partners/proposals/<proposal_id>/accept",
+    responses=docs.form_post(then="Back to the proposal"),
+    openapi_extensions=docs.form_body(docs.NO_FIELDS),
+)
 def accept(proposal_id: Annotated[ProposalId, Path()]):
     identity = signed_in_partner(app)
     posted(app, identity)
@@ -53,12 +58,19 @@ def _decline_page(proposal_id: str, identity, reason: str = "", errors: dict[str
     )
 
 
-@app.get("/partners/proposals/<proposal_id>/decline")
+@app.get(
+    "/partners/proposals/<proposal_id>/decline",
+    responses=docs.merge(docs.page("The form to give a reason"), docs.redirect("Already answered: the proposal")),
+)
 def decline_form(proposal_id: Annotated[ProposalId, Path()]):
     return _decline_page(proposal_id, signed_in_partner(app))
 
 
-@app.post("/partners/proposals/<proposal_id>/decline")
+@app.post(
+    "/partners/proposals/<proposal_id>/decline",
+    responses=docs.form_post(then="Back to the proposal"),
+    openapi_extensions=docs.form_body(Decline),
+)
 def decline(proposal_id: Annotated[ProposalId, Path()]):
     identity = signed_in_partner(app)
     fields = posted(app, identity)

@@ -14,10 +14,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from partner_pages import partner_page, posted
 from partner_web import json_answer, origin, partner_actor, signed_in_partner
 from rph.domain import create_rph, owner_of
+from rph.models import Rph
 
 from portal_common.errors import ValidationFailed
-from portal_common.intake.models import parse_intake
+from portal_common.intake.models import IntakeFields, parse_intake
 from portal_common.intake.photos import MAX_PHOTOS, PhotoDraft
+from portal_common.web import openapi_docs as docs
 from portal_common.web.app import entrypoint, portal_app
 from portal_common.web.identity import Identity
 from portal_common.web.negotiation import wants_json
@@ -47,13 +49,17 @@ def _form_page(
     )
 
 
-@app.get("/partners/rph/new")
+@app.get("/partners/rph/new", responses=docs.page("The RPH form"))
 def new_rph(draft: Annotated[str, Query(max_length=64)] = ""):
     identity = signed_in_partner(app)
     return _form_page(identity, PhotoDraft(owner_of(identity.subject_id), draft or None), {}, {})
 
 
-@app.post("/partners/rph")
+@app.post(
+    "/partners/rph",
+    responses=docs.form_post(created=Rph, then="To the new RPH"),
+    openapi_extensions=docs.form_body(IntakeFields, extra={"draft": {"type": "string", "maxLength": 64}}),
+)
 def send_rph():
     identity = signed_in_partner(app)
     fields = posted(app, identity)

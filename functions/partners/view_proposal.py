@@ -14,13 +14,14 @@ from proposals.models import ProposalId
 from proposals.partner_view import view_proposal
 from proposals.presentation import TABS, image_views, partner_json
 
+from portal_common.web import openapi_docs as docs
 from portal_common.web.app import entrypoint, portal_app
 from portal_common.web.negotiation import wants_json
 
 app = portal_app(templates=FilePath(__file__).parent / "templates")
 
 
-@app.get("/partners/proposals/<proposal_id>")
+@app.get("/partners/proposals/<proposal_id>", responses=docs.page_or_json())
 def show(
     proposal_id: Annotated[ProposalId, Path()],
     tab: Annotated[Literal["main", "products", "images"], Query()] = "main",

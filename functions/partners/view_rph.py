@@ -9,8 +9,10 @@ from partner_pages import partner_page
 from partner_web import json_answer, partner_actor, signed_in_partner
 from rph import repository
 from rph.domain import view_rph
+from rph.models import Rph
 
 from portal_common import images
+from portal_common.web import openapi_docs as docs
 from portal_common.web.app import entrypoint, portal_app
 from portal_common.web.negotiation import wants_json
 
@@ -18,7 +20,7 @@ app = portal_app(templates=FilePath(__file__).parent / "templates")
 RphId = Annotated[str, Path(pattern=r"^RPH-[A-Z0-9]{16}$")]
 
 
-@app.get("/partners/rph")
+@app.get("/partners/rph", responses=docs.page_or_json())
 def list_rphs():
     identity = signed_in_partner(app)
     rphs = repository.list_for_owner(identity.subject_id)
@@ -27,7 +29,7 @@ def list_rphs():
     return partner_page(app, "rph/list.html", title="Your RPHs", rphs=rphs, active="rph")
 
 
-@app.get("/partners/rph/<rph_id>")
+@app.get("/partners/rph/<rph_id>", responses=docs.page_or_json(Rph))
 def show_rph(rph_id: RphId, sent: Annotated[str, Query(max_length=1)] = ""):
     identity = signed_in_partner(app)
     rph = view_rph(identity.subject_id, rph_id, partner_actor(app, identity))

@@ -7,6 +7,7 @@ from pathlib import Path
 from aws_lambda_powertools.event_handler import Response, content_types
 from card_payments import links, receipts
 
+from portal_common.web import openapi_docs as docs
 from portal_common.web.app import entrypoint, portal_app
 from portal_common.web.identity import request_actor
 from portal_common.web.negotiation import wants_json
@@ -17,7 +18,10 @@ app = portal_app(templates=Path(__file__).parent / "templates")
 
 @app.get(
     "/payments/receipts/<token>",
-    responses={303: {"description": "Redirect to the receipt PDF (presigned, valid a few minutes)"}},
+    responses=docs.merge(
+        docs.redirect("Redirect to the receipt PDF (presigned, valid a few minutes)"),
+        docs.json_only(description="API clients: the PDF's URL and for how many seconds it is valid"),
+    ),
 )
 def download_receipt(token: str):  # type: ignore[no-untyped-def]  # a redirect, or JSON for API clients
     number = links.invoice_of_receipt_link(token)

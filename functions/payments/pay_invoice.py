@@ -7,6 +7,7 @@ from card_payments import checkout, invoices, links, pages
 from card_payments.models import PayForm, PayRequest, PayResult
 
 from portal_common.errors import ValidationFailed
+from portal_common.web import openapi_docs as docs
 from portal_common.web.app import entrypoint, portal_app
 from portal_common.web.forms import read_form, validate
 from portal_common.web.identity import request_actor
@@ -17,11 +18,20 @@ app = portal_app(templates=Path(__file__).parent / "templates")
 @app.post(
     "/payments/pay/<token>",
     responses={
-        200: {
-            "description": "Paid (202 being confirmed, 402 not paid, 409 blocked, 422 brand refused)",
+        status: {
+            "description": description,
             "content": {"text/html": {"schema": {"type": "string"}}, "application/json": {"model": PayResult}},
         }
+        for status, description in {
+            200: "Paid",
+            202: "Being confirmed",
+            402: "Not paid (declined, or failed)",
+            409: "Blocked (too many attempts)",
+            422: "The card's brand is refused",
+            503: "The card processor is unavailable",
+        }.items()
     },
+    openapi_extensions=docs.form_body(PayForm),
 )
 def pay_invoice(token: str):  # type: ignore[no-untyped-def]  # a page or JSON: see responses
     number = links.invoice_of_pay_link(token)

@@ -12,7 +12,13 @@ from portal_common.web.negotiation import header
 app = portal_app(templates=Path(__file__).parent / "templates")
 
 
-@app.post("/payments/webhooks/processor")
+@app.post(
+    "/payments/webhooks/processor",
+    openapi_extensions={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "parameters": [{"name": "processor-signature", "in": "header", "required": True, "schema": {"type": "string"}}],
+    },
+)
 def processor_webhook() -> dict[str, str]:
     body, signature = body_bytes(app), header(app.current_event, "processor-signature")
     return {"result": checkout.receive_webhook(body, signature, app.lambda_context)}

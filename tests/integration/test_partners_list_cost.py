@@ -3,7 +3,8 @@
 The list reads by key and index only (never Scan), one Query per page whatever the filters, so its
 cost does not grow with the table. Both partners' proposals share one table here; the 100,000 are
 written straight into moto's table (its API would take minutes for as many items; the items are the
-same as the portal writes, and only the list's own calls are counted).
+same as the portal writes (bench/records.py, shared with the data-access scaling benchmark), and only
+the list's own calls are counted).
 """
 
 from __future__ import annotations
@@ -14,55 +15,10 @@ from typing import Any
 
 import pytest
 
+from bench.records import seed_sent_proposals
 from local.template import Stack
 from tests.support.lambda_env import LambdaHarness
 from tests.support.partners import http_event, partner_identity
-
-OWNERS = ("Dana Owner", "Sam Keeper", "Lee Holder")
-
-
-def proposal_item(partner_id: str, n: int) -> dict[str, Any]:
-    """A sent proposal as proposals.store writes it (only the attributes a list row and the indexes need)."""
-    from datetime import UTC, datetime, timedelta
-
-    sent = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=n + 1)
-    sent_at = sent.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    owner = OWNERS[n % 3]
-    opportunity = f"{'Roof' if n % 10 == 0 else 'Paving'} job {n}"
-    inverted = 10**13 - int(sent.timestamp() * 1000)
-    proposal_id = f"EP-{partner_id}-{n:06d}"
-    plain = {
-        "pk": f"PROPOSAL#{proposal_id}",
-        "sk": "PROPOSAL",
-        "proposal_id": proposal_id,
-        "status": "sent",
-        "partner_id": partner_id,
-        "zip": "10001",
-        "opportunity_name": opportunity,
-        "opportunity_norm": opportunity.lower(),
-        "account_name": f"Account {n}",
-        "account_owner": owner,
-        "owner_norm": owner.lower(),
-        "property_address": {"street": "1 Main St", "city": "Springfield", "state": "NY", "zip": "10001"},
-        "sent_at": sent_at,
-        "partner_key": f"PARTNER#{partner_id}",
-        "partner_owner_key": f"PARTNER#{partner_id}#OWNER#{owner.lower()}",
-        "opportunity_sort": f"{opportunity.lower()}#{inverted:013d}",
-    }
-    from boto3.dynamodb.types import TypeSerializer
-
-    serializer = TypeSerializer()
-    return {k: serializer.serialize(v) for k, v in plain.items()}
-
-
-def seed(stack: Stack, partner_id: str, count: int) -> None:
-    from moto.dynamodb.models import dynamodb_backends
-
-    table = dynamodb_backends["123456789012"]["us-east-1"].get_table(stack.refs["ProposalsTable"])
-    for n in range(count):
-        table.put_item(proposal_item(partner_id, n))
-    owners = {"pk": {"S": f"PARTNER#{partner_id}"}, "sk": {"S": "OWNERS"}, "owners": {"SS": list(OWNERS)}}
-    table.put_item(owners)
 
 
 @pytest.fixture
@@ -87,8 +43,8 @@ def test_a_list_page_costs_the_same_dynamodb_calls_at_100_and_at_100000_proposal
     stack: Stack, counted_list: Any
 ) -> None:
     # Given one partner with 100 sent proposals and another with 100,000, in the same table
-    seed(stack, "small", 100)
-    seed(stack, "large", 100_000)
+    seed_sent_proposals(stack, "small", 100)
+    seed_sent_proposals(stack, "large", 100_000)
     for query in ({}, {"owner": "Sam Keeper", "range": "30d"}, {"opportunity": "roof"}):
         # When each asks for the first page and the next one, with the same filters
         small, small_calls = counted_list("small", **query)

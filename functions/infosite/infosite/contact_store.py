@@ -11,10 +11,10 @@ Writes are staged on a portal_common.outbox Transaction, so each commits with it
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import TypeDeserializer
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from portal_common import aws
@@ -30,7 +30,9 @@ if TYPE_CHECKING:  # only staged on; importing it would make every reader need O
     from portal_common.outbox import Transaction
 
 CONTACT = "CONTACT"
+ALERT_CLAIM_SECONDS = 60  # a quote alert claimed longer ago than this was never confirmed: send it again
 _deserializer = TypeDeserializer()
+_serializer = TypeSerializer()
 
 
 class ContactsSettings(Settings):
@@ -136,13 +138,52 @@ def get_send(contact_id: str, send_id: str) -> SendRecord | None:
     return SendRecord.model_validate(item) if item else None
 
 
+def claim_send(record: SendRecord) -> bool:
+    """Store the send as ``sending`` before its email goes; False if it is stored already."""
+    try:
+        aws.client("dynamodb").put_item(
+            TableName=_table(),
+            Item=_send_item(record),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def release_send(contact_id: str, send_id: str) -> None:
+    """The email failed: forget the claim, so the message's next delivery sends it (a send recorded
+    meanwhile by a concurrent delivery stays)."""
+    try:
+        aws.client("dynamodb").delete_item(
+            TableName=_table(),
+            Key={k: {"S": v} for k, v in _key(contact_id, f"SEND#{send_id}").items()},
+            ConditionExpression="#status = :sending",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":sending": {"S": "sending"}},
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+
+
 def stage_send(tx: Transaction, record: SendRecord) -> None:
+    """The send's outcome: a new record, or the claim of its email (``sending``) completed."""
     tx.put(
         _table(),
         {**_key(record.contact_id, f"SEND#{record.send_id}"), **record.model_dump(mode="json")},
-        unique="pk",
+        condition="attribute_not_exists(pk) OR #status = :sending",
+        names={"#status": "status"},
+        values={":sending": "sending"},
         on_conflict=SendAlreadyRecorded(),
     )
+
+
+def _send_item(record: SendRecord) -> dict[str, Any]:
+    doc = {**_key(record.contact_id, f"SEND#{record.send_id}"), **record.model_dump(mode="json")}
+    return {k: _serializer.serialize(v) for k, v in doc.items() if v is not None}
 
 
 # -- quote requests ---------------------------------------------------------------------------
@@ -160,10 +201,43 @@ def stage_quote(tx: Transaction, quote: QuoteRequest) -> None:
     )
 
 
+def claim_quote_alert(contact_id: str, key: str, now: datetime) -> bool:
+    """True for the one caller that may send the quote's alert now: not sent, and no send under way
+    (a claim older than ALERT_CLAIM_SECONDS is taken over: its sender never said how it went)."""
+    try:
+        aws.client("dynamodb").update_item(
+            TableName=_table(),
+            Key={k: {"S": v} for k, v in _key(contact_id, f"QUOTE#{key}").items()},
+            UpdateExpression="SET alert_claimed_at = :now",
+            ConditionExpression=(
+                "attribute_exists(pk) AND attribute_not_exists(alerted_at) AND "
+                "(attribute_not_exists(alert_claimed_at) OR alert_claimed_at < :stale)"
+            ),
+            ExpressionAttributeValues={
+                ":now": {"S": now.isoformat()},
+                ":stale": {"S": (now - timedelta(seconds=ALERT_CLAIM_SECONDS)).isoformat()},
+            },
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def release_quote_alert(contact_id: str, key: str) -> None:
+    """The alert failed: the next submit of the form may send it at once."""
+    aws.client("dynamodb").update_item(
+        TableName=_table(),
+        Key={k: {"S": v} for k, v in _key(contact_id, f"QUOTE#{key}").items()},
+        UpdateExpression="REMOVE alert_claimed_at",
+    )
+
+
 def mark_quote_alerted(contact_id: str, key: str, now: datetime) -> None:
     aws.client("dynamodb").update_item(
         TableName=_table(),
         Key={k: {"S": v} for k, v in _key(contact_id, f"QUOTE#{key}").items()},
-        UpdateExpression="SET alerted_at = :now",
+        UpdateExpression="SET alerted_at = :now REMOVE alert_claimed_at",
         ExpressionAttributeValues={":now": {"S": now.isoformat()}},
     )

@@ -13,7 +13,11 @@ CRM = Actor(kind="crm", label="CRM")
 
 
 def upsert_contact(contact_id: str, data: ContactUpsert) -> ContactView:
+    """The answer is made from the request and what the upsert keeps (the unsubscribed flag), read
+    before the write: nothing can fail once the write and its event are committed, so a CRM that
+    retries after an error answer never gets a second ``contact.synced`` for a write that happened."""
     now = utc_now()
+    kept = contact_store.get_contact(contact_id)
     with Transaction() as tx:
         contact_store.stage_upsert(tx, contact_id, data, now)
         tx.event(
@@ -25,4 +29,9 @@ def upsert_contact(contact_id: str, data: ContactUpsert) -> ContactView:
                 data=ContactSynced(contact_id=contact_id, kind=data.kind, owner=data.owner).model_dump(mode="json"),
             )
         )
-    return ContactView.of(contact_store.require_contact(contact_id))
+    return ContactView(
+        id=contact_id,
+        **data.model_dump(include={"name", "email", "phone", "company", "kind", "owner"}),
+        unsubscribed=kept.unsubscribed if kept else False,
+        unsubscribed_at=kept.unsubscribed_at if kept else None,
+    )

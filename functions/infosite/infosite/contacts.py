@@ -12,7 +12,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from portal_common.email_address import EmailAddress
 
 ContactKind = Literal["prospect", "customer"]
 ContactId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
@@ -22,7 +24,14 @@ def _blank_is_none(value: object) -> object:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+def _one_line(value: str) -> str:
+    # a name goes into email subjects (the nurture email, the quote alert): a line break is refused
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("must be one line, without line breaks or control characters")
+    return value
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_one_line)]
 Phone = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^\+?[0-9][0-9 ().-]{5,38}$"),
@@ -30,9 +39,10 @@ Phone = Annotated[
 ]
 OptionalPhone = Annotated[Phone | None, BeforeValidator(_blank_is_none)]
 OptionalCompany = Annotated[
-    Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None, BeforeValidator(_blank_is_none)
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_one_line)] | None,
+    BeforeValidator(_blank_is_none),
 ]
-OptionalEmail = Annotated[EmailStr | None, BeforeValidator(_blank_is_none)]
+OptionalEmail = Annotated[EmailAddress | None, BeforeValidator(_blank_is_none)]
 
 
 class ContactUpsert(BaseModel):
@@ -41,7 +51,7 @@ class ContactUpsert(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
-    email: EmailStr
+    email: EmailAddress
     phone: OptionalPhone = None
     company: OptionalCompany = None
     kind: ContactKind

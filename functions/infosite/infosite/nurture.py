@@ -47,13 +47,14 @@ class QueuedNurtureEmail(BaseModel):
 
 
 class SendRecord(BaseModel):
-    """A stored send (ContactsTable, sk=SEND#<send id>)."""
+    """A stored send (ContactsTable, sk=SEND#<send id>): ``sending`` while its email is claimed and
+    on its way (infosite.nurture_sending), then ``sent`` or ``skipped``."""
 
     contact_id: str
     send_id: str
     campaign: str
     step: int
-    status: Literal["sent", "skipped"]
+    status: Literal["sending", "sent", "skipped"]
     reason: str | None = None
     message_id: str | None = None
     at: datetime

@@ -100,7 +100,15 @@ def _events(actor: Actor, contact: Contact, quote: QuoteRequest, form: QuoteForm
 
 
 def _alert(contact: Contact, quote: QuoteRequest) -> None:
-    quote_alerts.send_alert(contact, quote)
+    """The alert goes out once: claimed before it is sent, released if it fails, recorded after. A
+    submit that finds it claimed (sent, but not recorded yet) sends no second one."""
+    if not contact_store.claim_quote_alert(quote.contact_id, quote.key, utc_now()):
+        return
+    try:
+        quote_alerts.send_alert(contact, quote)
+    except BaseException:
+        contact_store.release_quote_alert(quote.contact_id, quote.key)
+        raise
     contact_store.mark_quote_alerted(quote.contact_id, quote.key, utc_now())
 
 

@@ -15,12 +15,13 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    EmailStr,
     Field,
     StringConstraints,
     ValidationInfo,
     field_validator,
 )
+
+from portal_common.email_address import EmailAddress
 
 from .contacts import Contact, Name, OptionalCompany, OptionalPhone
 
@@ -45,7 +46,7 @@ class QuoteForm(BaseModel):
     # contact_by comes first: the phone check below needs it
     contact_by: ContactBy = "email"
     name: Name
-    email: Annotated[EmailStr, BeforeValidator(_strip)]
+    email: Annotated[EmailAddress, BeforeValidator(_strip)]
     phone: OptionalPhone = Field(default=None, validate_default=True)
     company: OptionalCompany = None
     needs: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]

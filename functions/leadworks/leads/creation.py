@@ -10,7 +10,7 @@ from __future__ import annotations
 from clock import now
 from correspondence import mail_index
 
-from leads import reading, repository
+from leads import attachments, reading, repository
 from leads.models import Lead, Source
 from leads.writing import catch_up, key_of, lead_write, new_lead_id, refusal
 from portal_common.crm_contracts.leadworks import LeadPhotoRef
@@ -46,6 +46,10 @@ def create_lead(
     write = lead_write(lead, found, actor, touch=True)
     if repository.add_leads([write]):
         owner = repository.owner_of(key)
+        if owner and owner.advertiser_id == advertiser_id:
+            # its own lead again: perhaps a retry of a create that failed after the write, before its
+            # catch-up; what was archived meanwhile is attached now (nothing, if it was done)
+            attachments.attach_missing(owner, mail_index.messages_for(key))
         if owner and draft and owner.advertiser_id == advertiser_id and owner.draft_id == draft.draft_id:
             return reading.lead_detail(advertiser_id, owner.lead_id, None).lead  # the same form, sent again
         raise refusal(key, advertiser_id)

@@ -8,12 +8,21 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, computed_field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, computed_field
 
 from portal_common.intake.models import Email, Phone, StateCode, ZipCode, zip5
 
 ProposalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{3,40}$")]
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _one_line(value: str) -> str:
+    # a name or title goes into email subjects and page titles: a line break there is an injected header
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("must be one line, without line breaks or control characters")
+    return value
+
+
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_one_line)]
 Money = Annotated[
     Decimal,
     Field(ge=0, le=Decimal("10000000"), decimal_places=2),

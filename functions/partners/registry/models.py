@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from portal_common.intake.models import Email, Phone, ZipCode, zip5
 
@@ -54,6 +54,14 @@ class PartnerChanges(BaseModel):
     email: Email | None = None
     phone: Phone | None = None
     zip: Zip5 | None = None
+
+    @field_validator("company_name", "contact_name", "email", "zip", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # left out: unchanged; null would erase what every partner has (only the phone can be removed)
+        if value is None:
+            raise ValueError("cannot be null: leave the field out to keep it")
+        return value
 
     @model_validator(mode="after")
     def _something(self) -> PartnerChanges:

@@ -197,7 +197,10 @@ def verify_webhook(body: bytes, signature_header: str, secret: str, *, now: floa
     if abs((now if now is not None else time.time()) - timestamp) > WEBHOOK_TOLERANCE_SECONDS:
         raise WebhookRejected("signature too old")
     expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    if not any(hmac.compare_digest(expected, candidate) for candidate in parts.get("v1", [])):
+    # bytes: compare_digest raises TypeError on a str with non-ASCII characters (a hostile header)
+    if not any(
+        hmac.compare_digest(expected.encode(), v.encode("utf-8", "surrogateescape")) for v in parts.get("v1", [])
+    ):
         raise WebhookRejected("signature does not match")
     try:
         doc = json.loads(body)

@@ -185,6 +185,9 @@ def pay(request: PayRequest, processor: CardProcessor | None = None) -> PayResul
     )
     if invoice.status is InvoiceStatus.PAYING and _stale(invoice, now):
         invoice = reconcile(invoice, proc, resolved_by="stale_check")
+    again = _same_attempt(invoice, request.attempt_id, proc, request.actor)
+    if again is not None:
+        return again
     if invoice.status is not InvoiceStatus.OPEN:
         return _blocked(invoice, attempt, request.actor)
     try:
@@ -233,6 +236,28 @@ def pay(request: PayRequest, processor: CardProcessor | None = None) -> PayResul
     except ProcessorError:
         return _release(invoice, attempt, "processor_refused", request.actor)
     return settle(invoice, attempt, charge, request.actor, "timeout_lookup" if charge.found_by_lookup else "answer")
+
+
+def _same_attempt(invoice: Invoice, attempt_id: str, proc: CardProcessor, actor: Actor) -> PayResult | None:
+    """The attempt that holds (or paid) the invoice, sent again: its request failed after the invoice
+    was taken (an AWS fault answered 503) and the customer retried. It is the same attempt, never a
+    new (blocked) one: a pending charge is looked up at the processor by its key now, and the answer
+    is what the attempt came to. None for any other attempt."""
+    pending = invoice.pending if invoice.status is InvoiceStatus.PAYING else None
+    if pending is not None and pending.attempt_id == attempt_id:
+        invoice = reconcile(invoice, proc, resolved_by="timeout_lookup", actor=actor)
+    elif invoice.payment is None or invoice.payment.attempt_id != attempt_id:
+        return None
+    stored = repository.find_attempt(invoice.number, attempt_id)
+    return None if stored is None else _result(invoice.number, stored, invoice.status)
+
+
+def _attempt_outcome(invoice_number: str, attempt_id: str) -> PayResult | None:
+    """What a finished attempt came to; None while it is pending (or unknown)."""
+    stored = repository.find_attempt(invoice_number, attempt_id)
+    if stored is None or stored.outcome is Outcome.PENDING:
+        return None
+    return _result(invoice_number, stored, _invoice(invoice_number).status)
 
 
 def _blocked(invoice: Invoice, attempt: Attempt, actor: Actor) -> PayResult:
@@ -345,8 +370,14 @@ def _after_payment(invoice: Invoice) -> None:
 
 
 # -- reconciliation ----------------------------------------------------------------------------
-def reconcile(invoice: Invoice, processor: CardProcessor | None = None, resolved_by: str = "stale_check") -> Invoice:
-    """Settle a ``paying`` invoice from what the processor has for its attempt's idempotency key."""
+def reconcile(
+    invoice: Invoice,
+    processor: CardProcessor | None = None,
+    resolved_by: str = "stale_check",
+    actor: Actor | None = None,
+) -> Invoice:
+    """Settle a ``paying`` invoice from what the processor has for its attempt's idempotency key
+    (``actor``: who asked; the reconciliation itself by default)."""
     pending = invoice.pending
     if invoice.status is not InvoiceStatus.PAYING or pending is None:
         return invoice
@@ -365,7 +396,7 @@ def reconcile(invoice: Invoice, processor: CardProcessor | None = None, resolved
     except ProcessorUnavailable:
         logger.warning("reconciliation: processor unavailable", extra={"invoice": invoice.number})
         return invoice
-    system = Actor(kind="system", id="payments-reconciliation")
+    system = actor or Actor(kind="system", id="payments-reconciliation")
     if charge is not None:
         settle(invoice, attempt, charge, system, resolved_by)
     elif _stale(invoice, _now()):
@@ -496,6 +527,11 @@ def pay_once(request: PayRequest, lambda_context: Any = None) -> PayResult:
     try:
         result: PayResult = _idempotent_pay()(request=request)
     except IdempotencyAlreadyInProgressError:
+        # the same attempt is under way, or its run ended without storing its answer (the idempotency
+        # store failed after the payment was recorded): a finished attempt answers what it came to
+        finished = _attempt_outcome(request.invoice_number, request.attempt_id)
+        if finished is not None:
+            return finished
         raise PaymentInProgress(
             "Your payment is being processed. Please wait a moment and refresh the page: do not pay again."
         ) from None

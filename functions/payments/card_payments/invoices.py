@@ -79,12 +79,24 @@ def customer_actor(actor: Actor, invoice: Invoice) -> Actor:
     return actor if actor.id else actor.model_copy(update={"id": invoice.customer_email})
 
 
-def invoice_for_customer(number: str, actor: Actor, action: str = "viewed", *, require_paid: bool = False) -> Invoice:
-    """The invoice a customer's link names, with the activity (viewed / downloaded) sent to the CRM."""
+def customer_invoice(number: str, *, require_paid: bool = False) -> Invoice:
+    """The invoice a customer's link names (paid, for a receipt link)."""
     invoice = repository.get_invoice(number)
     if invoice is None:
         raise NotFound("We could not find this invoice. Please ask us for a new payment link.")
     if require_paid and invoice.payment is None:
         raise NotFound("This invoice is not paid yet, so there is no receipt.")
+    return invoice
+
+
+def record_customer_action(invoice: Invoice, actor: Actor, action: str) -> None:
+    """The customer's activity on the invoice (viewed / downloaded), sent to the CRM."""
+    number = invoice.number
     emit(activity_event("payments", customer_actor(actor, invoice), action, f"invoice:{number}", "invoice", number))
+
+
+def invoice_for_customer(number: str, actor: Actor, action: str = "viewed", *, require_paid: bool = False) -> Invoice:
+    """The invoice a customer's link names, with the activity (viewed / downloaded) sent to the CRM."""
+    invoice = customer_invoice(number, require_paid=require_paid)
+    record_customer_action(invoice, actor, action)
     return invoice

@@ -14,13 +14,13 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     StringConstraints,
     field_validator,
     model_validator,
 )
 
+from portal_common.email_address import EmailAddress
 from portal_common.events import Actor
 
 from . import money
@@ -64,7 +64,7 @@ class CustomerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Text
-    email: EmailStr
+    email: EmailAddress
 
 
 class InvoiceLineIn(BaseModel):

@@ -19,7 +19,7 @@ from portal_common.settings import PortalSettings, load_settings
 
 from . import money
 from .brands import brand_label
-from .invoices import invoice_for_customer
+from .invoices import customer_invoice, record_customer_action
 from .models import Invoice
 from .settings import ReceiptSettings
 
@@ -136,5 +136,9 @@ def download_url(invoice: Invoice) -> str:
 
 
 def download_for_customer(invoice_number: str, actor: Actor) -> str:
-    """The receipt's download URL for the customer's receipt link (the ``downloaded`` activity sent)."""
-    return download_url(invoice_for_customer(invoice_number, actor, "downloaded", require_paid=True))
+    """The receipt's download URL for the customer's receipt link. The ``downloaded`` activity is sent
+    once the URL is ready: a request that fails before it (S3 unavailable) sends none, and its retry one."""
+    invoice = customer_invoice(invoice_number, require_paid=True)
+    url = download_url(invoice)
+    record_customer_action(invoice, actor, "downloaded")
+    return url

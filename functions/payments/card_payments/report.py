@@ -10,6 +10,8 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+from portal_common.errors import ValidationFailed
+
 from . import repository
 from .models import Attempt, AttemptOut, Report, ReportQuery
 
@@ -25,6 +27,11 @@ def build_report(query: ReportQuery) -> Report:
     else:
         day_from = day_from or day_to or today
         day_to = day_to or (today if day_from <= today else day_from)
+        if (day_to - day_from).days >= query.MAX_DAYS:  # 'from' alone, long ago: one Query per day since
+            raise ValidationFailed(
+                f"The date range is at most {query.MAX_DAYS} days.",
+                field_errors={"from": f"at most {query.MAX_DAYS} days before 'to' (today when not given)"},
+            )
         attempts = []
         day = day_from
         while day <= day_to:

@@ -14,8 +14,6 @@ import hashlib
 import hmac
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
-
 from portal_common.settings import Settings, load_settings
 
 CACHE_SECONDS = 300
@@ -45,6 +43,10 @@ class KeyRing:
 
 
 def key_ring() -> KeyRing:
+    # imported on use: Powertools Parameters imports boto3 and its AppConfig, SSM and DynamoDB
+    # providers, which a function that signs or checks nothing on its request never needs
+    from aws_lambda_powertools.utilities import parameters
+
     arn = load_settings(SigningSettings).link_signing_secret_arn
     doc = parameters.get_secret(arn, transform="json", max_age=CACHE_SECONDS)
     return KeyRing(doc)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from portal_common.auth import cognito
 from portal_common.auth.access import check_access_window, today
-from portal_common.auth.errors import AccountNotSetUp, ChallengeExpired
+from portal_common.auth.errors import AccountNotSetUp, ChallengeExpired, WrongCredentials
 from portal_common.auth.portals import PortalAuth
 from portal_common.auth.sessions import SessionRecord, SessionStore
 from portal_common.auth.settings import PoolSettings, SessionSettings
@@ -114,5 +114,17 @@ def complete_new_password(
     portal: PortalAuth, challenge_token: str | None, new_password: str, client: Actor
 ) -> SignedIn | NewPasswordNeeded:
     challenge, email = open_challenge(challenge_token)
-    answer = cognito.answer_new_password(portal, _pool().user_pool_client_id, challenge, new_password, email)
+    client_id = _pool().user_pool_client_id
+    try:
+        answer = cognito.answer_new_password(portal, client_id, challenge, new_password, email)
+    except ChallengeExpired as expired:
+        # Cognito takes a challenge's answer once. The form sent again after an error answer (the
+        # session could not be stored once the password was set) finds it used: its new password
+        # is the password now, and signs in. Otherwise the challenge did expire.
+        try:
+            answer = cognito.password_sign_in(portal, client_id, email, new_password)
+        except WrongCredentials:
+            raise expired from None
+        if isinstance(answer, cognito.NewPasswordChallenge):
+            raise expired from None
     return _outcome(portal, answer, email, client)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from portal_common.email_address import EmailAddress
 from portal_common.web.errors import field_errors_of
 
 US_STATES = frozenset(
@@ -100,7 +101,7 @@ Name = Annotated[Text, StringConstraints(min_length=2, max_length=120), AfterVal
 ZipCode = Annotated[Text, AfterValidator(_zip)]
 StateCode = Annotated[Text, StringConstraints(min_length=2, max_length=2), AfterValidator(_state)]
 Phone = Annotated[Text, StringConstraints(max_length=25), AfterValidator(_phone)]
-Email = Annotated[EmailStr, AfterValidator(str.lower)]
+Email = Annotated[EmailAddress, AfterValidator(str.lower)]
 
 
 def zip5(zip_code: str) -> str:

@@ -13,23 +13,55 @@ A handler module is:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, LambdaFunctionUrlResolver
-from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, ResponseBuilder, Route
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from portal_common.errors import PortalError
 from portal_common.observability import logger, metrics, tracer
 from portal_common.web.errors import register_error_answers
+from portal_common.web.openapi_docs import describe_errors
 from portal_common.web.pages import add_template_dir
+from portal_common.web.request_guard import check_request
+
+
+class _PortalRoutes:
+    """What our resolvers add to Powertools': requests too large or unreadable for their route are
+    answered 4xx before request validation reads them (portal_common.web.request_guard), and the
+    OpenAPI description lists the error answers every route can give."""
+
+    def _call_route(self, route: Route, route_arguments: dict[str, str]) -> ResponseBuilder:
+        try:
+            check_request(self.current_event, bool(route.dependant.body_params))  # type: ignore[attr-defined]
+        except PortalError as exc:
+            answer = self._call_exception_handler(exc, route)  # type: ignore[attr-defined]
+            if answer is not None:
+                return answer  # type: ignore[no-any-return]
+            raise
+        return super()._call_route(route, route_arguments)  # type: ignore[misc]
+
+    def get_openapi_json_schema(self, **kwargs: Any) -> str:
+        document = json.loads(super().get_openapi_json_schema(**kwargs))  # type: ignore[misc]
+        return json.dumps(describe_errors(document))
+
+
+class PortalResolver(_PortalRoutes, APIGatewayHttpResolver):
+    pass
+
+
+class PortalFunctionUrlResolver(_PortalRoutes, LambdaFunctionUrlResolver):
+    pass
 
 
 def portal_app(templates: Path | None = None) -> APIGatewayHttpResolver:
     """A payload-v2 resolver with request validation (and so OpenAPI) and our error answers."""
-    app = APIGatewayHttpResolver(enable_validation=True, strip_prefixes=None)
+    app = PortalResolver(enable_validation=True, strip_prefixes=None)
     register_error_answers(app)
     if templates is not None:
         add_template_dir(templates)
@@ -38,7 +70,7 @@ def portal_app(templates: Path | None = None) -> APIGatewayHttpResolver:
 
 def function_url_app(templates: Path | None = None) -> LambdaFunctionUrlResolver:
     """The same for a function URL (pages that email links land on): payload v2, route key $default."""
-    app = LambdaFunctionUrlResolver(enable_validation=True, strip_prefixes=None)
+    app = PortalFunctionUrlResolver(enable_validation=True, strip_prefixes=None)
     register_error_answers(app)  # type: ignore[arg-type]  # same event shape (payload v2)
     if templates is not None:
         add_template_dir(templates)

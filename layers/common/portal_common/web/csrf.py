@@ -27,6 +27,11 @@ FIELD = "csrf_token"
 ANONYMOUS = "anonymous"
 
 
+def _bytes(text: str) -> bytes:
+    """compare_digest refuses str with non-ASCII characters (a TypeError): compare the bytes."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def _signature(ring: KeyRing, nonce: str, binding: str, key_id: str) -> str:
     raw = ring.sign("csrf", f"{nonce}|{binding}".encode(), key_id)
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
@@ -41,7 +46,7 @@ def _valid(ring: KeyRing, token: str, binding: str) -> bool:
         expected = _signature(ring, nonce, binding, key_id)
     except KeyError:  # signed with a key that is no longer in the ring
         return False
-    return hmac.compare_digest(expected, signature)
+    return hmac.compare_digest(_bytes(expected), _bytes(signature))
 
 
 def issue(cookie_value: str | None, binding: str = ANONYMOUS) -> tuple[str, Cookie | None]:
@@ -55,7 +60,7 @@ def issue(cookie_value: str | None, binding: str = ANONYMOUS) -> tuple[str, Cook
 
 
 def verify(cookie_value: str | None, submitted: str | None, binding: str = ANONYMOUS) -> None:
-    if not cookie_value or not submitted or not hmac.compare_digest(cookie_value, submitted):
+    if not cookie_value or not submitted or not hmac.compare_digest(_bytes(cookie_value), _bytes(submitted)):
         raise CsrfRejected("This form has expired or was not sent from our site. Please reload the page and try again.")
     if not _valid(key_ring(), submitted, binding):
         raise CsrfRejected("This form has expired. Please reload the page and try again.")

@@ -2,7 +2,8 @@
 
 - PortalError subclasses answer with their own status and message (written for the user).
 - Validation errors (pydantic / Powertools request validation) answer 422 with each field's problem.
-- AWS faults worth retrying (throttling, 5xx, timeouts) answer 503 with Retry-After.
+- AWS faults worth retrying (throttling, 5xx, timeouts, no connection) answer 503 with Retry-After,
+  also when a library wrapped them in its own error (Powertools' parameters and idempotency do).
 - Anything else is ours: logged with the correlation id, answered 500 showing only that id.
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ReadTimeoutError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 from pydantic import ValidationError
 
 from portal_common.errors import PortalError, ServiceUnavailable
@@ -21,9 +22,16 @@ from portal_common.observability import logger
 from portal_common.web.negotiation import wants_json
 from portal_common.web.pages import SECURITY_HEADERS, render
 
-RETRYABLE_AWS_CODES = {
+RETRYABLE_AWS_CODES = {  # botocore's own throttling and transient codes (retries.standard), plus 5xx names
     "ThrottlingException",
     "Throttling",
+    "ThrottledException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "BandwidthLimitExceeded",
+    "PriorRequestNotComplete",
+    "RequestTimeout",
+    "RequestTimeoutException",
     "ProvisionedThroughputExceededException",
     "RequestLimitExceeded",
     "TooManyRequestsException",
@@ -49,6 +57,26 @@ PAGE_TITLES = {
     500: "Something went wrong on our side",
     503: "Please try again in a moment",
 }
+
+
+def retryable_aws_fault(exc: BaseException) -> str | None:
+    """The AWS fault worth retrying behind ``exc`` (itself, or what it was raised from or while
+    handling), else None: a throttling or server-side error code, an HTTP 5xx, a timeout or a
+    connection that failed (botocore's ConnectionError covers connect timeouts and unreachable
+    endpoints; its HTTPClientError read timeouts and closed connections)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ClientError):
+            code = str(current.response.get("Error", {}).get("Code", ""))
+            status = int(current.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+            if code in RETRYABLE_AWS_CODES or status >= 500:
+                return code or str(status)
+        elif isinstance(current, (ConnectionError, HTTPClientError)):
+            return type(current).__name__
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def field_errors_of(errors: list[Any]) -> dict[str, str]:
@@ -140,26 +168,26 @@ def register_error_answers(app: APIGatewayHttpResolver) -> None:
             field_errors=field_errors_of(exc.errors(include_input=False)),  # type: ignore[arg-type]
         )
 
+    def service_unavailable(fault: str) -> Response:
+        logger.warning("AWS fault, answered 503", extra={"aws_error": fault})
+        retry = ServiceUnavailable()
+        return error_answer(app, 503, retry.code, retry.message, retry_after=retry.retry_after)
+
     @app.exception_handler(ClientError)
     def aws_client_error(exc: ClientError) -> Response:
-        code = exc.response.get("Error", {}).get("Code", "")
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if code in RETRYABLE_AWS_CODES or status >= 500:
-            logger.warning("AWS fault, answered 503", extra={"aws_error": code})
-            retry = ServiceUnavailable()
-            return error_answer(app, 503, retry.code, retry.message, retry_after=retry.retry_after)
-        return unknown_error(exc)
+        fault = retryable_aws_fault(exc)
+        return service_unavailable(fault) if fault else unknown_error(exc)
 
     @app.exception_handler(BotoCoreError)
     def aws_transport_error(exc: BotoCoreError) -> Response:
-        if isinstance(exc, (ConnectionError, ReadTimeoutError)):
-            logger.warning("AWS unreachable, answered 503", extra={"aws_error": type(exc).__name__})
-            retry = ServiceUnavailable()
-            return error_answer(app, 503, retry.code, retry.message, retry_after=retry.retry_after)
-        return unknown_error(exc)
+        fault = retryable_aws_fault(exc)
+        return service_unavailable(fault) if fault else unknown_error(exc)
 
     @app.exception_handler(Exception)
     def unknown_error(exc: Exception) -> Response:
+        fault = retryable_aws_fault(exc)  # e.g. Powertools' GetParameterError around a throttled call
+        if fault:
+            return service_unavailable(fault)
         logger.exception("unhandled error")
         return error_answer(
             app,

@@ -18,15 +18,15 @@ from portal_common.web import csrf
 from portal_common.web.cookies import read_cookie
 from portal_common.web.errors import field_errors_of
 from portal_common.web.negotiation import header
+from portal_common.web.request_guard import parse_json, raw_body
 
 MAX_FORM_BYTES = 256 * 1024
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def body_bytes(app: APIGatewayHttpResolver, limit: int = MAX_FORM_BYTES) -> bytes:
-    event = app.current_event
-    raw = event.decoded_body or ""
-    data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
+    # the bytes as sent: Powertools' decoded_body would fail on a base64 body that is not UTF-8
+    data = raw_body(app.current_event)
     if len(data) > limit:
         raise PayloadTooLarge(f"The request is larger than {limit // 1024} KB.")
     return data
@@ -42,10 +42,7 @@ def is_json(app: APIGatewayHttpResolver) -> bool:
 
 
 def read_json(app: APIGatewayHttpResolver, limit: int = MAX_FORM_BYTES) -> dict[str, Any]:
-    try:
-        doc = json.loads(body_bytes(app, limit) or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("The request body is not valid JSON.") from None
+    doc = parse_json(body_bytes(app, limit) or b"{}")
     if not isinstance(doc, dict):
         raise BadRequest("The request body must be a JSON object.")
     return doc
@@ -61,12 +58,16 @@ def read_form(
     if "application/x-www-form-urlencoded" not in ctype:
         raise UnsupportedMediaType("Send the form as application/x-www-form-urlencoded or JSON.")
     try:
-        pairs = parse_qsl(body_bytes(app, limit).decode("utf-8"), keep_blank_values=True, max_num_fields=200)
+        pairs = parse_qsl(
+            body_bytes(app, limit).decode("utf-8"), keep_blank_values=True, max_num_fields=200, errors="strict"
+        )
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("The form could not be read.") from None
     fields: dict[str, str] = {}
     for key, value in pairs:
-        fields.setdefault(key, value)
+        if key in fields:  # no form of ours repeats a field: a second value is tampering, not a choice
+            raise BadRequest("The form sent a field twice. Please reload the page and try again.")
+        fields[key] = value
     csrf.verify(cookie(app, csrf.COOKIE), fields.pop(csrf.FIELD, None), binding)
     return fields
 

@@ -1,16 +1,21 @@
-"""Pages: Jinja2 with autoescape, one base layout, the company's name and logo from settings."""
+"""Pages: Jinja2 with autoescape, one base layout, the company's name and logo from settings.
+
+Jinja2 is imported when the first page or email is rendered, not with this module: every function
+imports it (error answers), and those that answer only JSON never load Jinja2 at all."""
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.shared.cookies import Cookie
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
 
 from portal_common.settings import PortalSettings, load_settings
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -39,6 +44,8 @@ def add_template_dir(path: Path) -> None:
 
 @cache
 def environment() -> Environment:
+    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
+
     env = Environment(
         loader=ChoiceLoader(
             [FileSystemLoader([str(p) for p in _template_dirs]), PackageLoader("portal_common", "templates")]

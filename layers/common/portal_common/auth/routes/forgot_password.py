@@ -18,6 +18,7 @@ from portal_common.auth.routes.rendering import (
     json_answer,
     use_auth_templates,
 )
+from portal_common.web import openapi_docs as docs
 from portal_common.web.forms import read_form, validate
 from portal_common.web.negotiation import wants_json
 from portal_common.web.pages import redirect
@@ -30,11 +31,15 @@ def register(app: APIGatewayHttpResolver, portal: PortalAuth) -> None:
     use_auth_templates()
     answer_refusals(app, portal, CONFIRM)
 
-    @app.get(portal.url("forgot-password"))
+    @app.get(portal.url("forgot-password"), responses=docs.page("The form to ask for a code"))
     def forgot_password_page() -> Response[str]:
         return auth_page(app, portal, ASK)
 
-    @app.post(portal.url("forgot-password"))
+    @app.post(
+        portal.url("forgot-password"),
+        responses=docs.form_post(then="Code sent: on to the form to enter it"),
+        openapi_extensions=docs.form_body(ForgotPasswordForm),
+    )
     def forgot_password() -> Response[str]:
         fields = read_form(app)
         form, errors = validate(ForgotPasswordForm, fields)
@@ -46,12 +51,19 @@ def register(app: APIGatewayHttpResolver, portal: PortalAuth) -> None:
             return json_answer({"code_sent": True, "next_step": "confirm", "url": url})
         return redirect(url)
 
-    @app.get(portal.url("forgot-password/confirm"))
+    @app.get(
+        portal.url("forgot-password/confirm"),
+        responses=docs.page("The form to enter the code and a new password"),
+    )
     def reset_password_page() -> Response[str]:
         email = app.current_event.get_query_string_value("email") or ""
         return auth_page(app, portal, CONFIRM, email=email[:254], rules=PASSWORD_RULES)
 
-    @app.post(portal.url("forgot-password/confirm"))
+    @app.post(
+        portal.url("forgot-password/confirm"),
+        responses=docs.form_post(then="Password changed: on to the sign-in page"),
+        openapi_extensions=docs.form_body(ResetPasswordForm),
+    )
     def reset_password() -> Response[str]:
         fields = read_form(app)
         form, errors = validate(ResetPasswordForm, fields)

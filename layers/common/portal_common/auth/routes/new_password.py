@@ -12,6 +12,7 @@ from portal_common.auth.passwords import PASSWORD_RULES
 from portal_common.auth.portals import PortalAuth
 from portal_common.auth.routes.rendering import answer_refusals, auth_page, invalid_form, use_auth_templates
 from portal_common.auth.routes.sign_in import signed_in_answer
+from portal_common.web import openapi_docs as docs
 from portal_common.web.forms import cookie, read_form, validate
 from portal_common.web.identity import request_actor
 
@@ -22,12 +23,16 @@ def register(app: APIGatewayHttpResolver, portal: PortalAuth) -> None:
     use_auth_templates()
     answer_refusals(app, portal, TEMPLATE)
 
-    @app.get(portal.url("new-password"))
+    @app.get(portal.url("new-password"), responses=docs.page("The form to choose a password"))
     def new_password_page() -> Response[str]:
         _challenge, email = signin.open_challenge(cookie(app, CHALLENGE_COOKIE))
         return auth_page(app, portal, TEMPLATE, email=email, rules=PASSWORD_RULES)
 
-    @app.post(portal.url("new-password"))
+    @app.post(
+        portal.url("new-password"),
+        responses=docs.form_post(then="Signed in: on to the portal"),
+        openapi_extensions=docs.form_body(NewPasswordForm),
+    )
     def new_password() -> Response[str]:
         form, errors = validate(NewPasswordForm, read_form(app))
         if form is None:

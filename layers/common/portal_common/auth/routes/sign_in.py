@@ -18,6 +18,7 @@ from portal_common.auth.routes.rendering import (
     json_answer,
     use_auth_templates,
 )
+from portal_common.web import openapi_docs as docs
 from portal_common.web.forms import read_form, validate
 from portal_common.web.identity import request_actor
 from portal_common.web.negotiation import wants_json
@@ -64,7 +65,10 @@ def register(app: APIGatewayHttpResolver, portal: PortalAuth) -> None:
     use_auth_templates()
     answer_refusals(app, portal, TEMPLATE)
 
-    @app.get(portal.url("sign-in"))
+    @app.get(
+        portal.url("sign-in"),
+        responses=docs.merge(docs.page("The sign-in form"), docs.redirect("Already signed in: on to the portal")),
+    )
     def sign_in_page() -> Response[str]:
         next_url = safe_next(portal, app.current_event.get_query_string_value("next"))
         try:  # already signed in (a bookmark, a link from an email): straight on
@@ -75,7 +79,11 @@ def register(app: APIGatewayHttpResolver, portal: PortalAuth) -> None:
         notice = NOTICES.get(app.current_event.get_query_string_value("notice") or "")
         return auth_page(app, portal, TEMPLATE, notice=notice, next_url=next_url)
 
-    @app.post(portal.url("sign-in"))
+    @app.post(
+        portal.url("sign-in"),
+        responses=docs.form_post(then="Signed in: on to the portal (or to the new-password page)"),
+        openapi_extensions=docs.form_body(SignInForm),
+    )
     def sign_in() -> Response[str]:
         fields = read_form(app)
         form, errors = validate(SignInForm, fields)

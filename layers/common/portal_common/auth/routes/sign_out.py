@@ -10,6 +10,7 @@ from portal_common.auth.cookies import SESSION_COOKIE, forget_session
 from portal_common.auth.portals import PortalAuth
 from portal_common.auth.routes.rendering import json_answer, use_auth_templates
 from portal_common.web import csrf
+from portal_common.web import openapi_docs as docs
 from portal_common.web.forms import cookie, read_form
 from portal_common.web.identity import request_actor
 from portal_common.web.negotiation import wants_json
@@ -19,7 +20,11 @@ from portal_common.web.pages import redirect
 def register(app: APIGatewayHttpResolver, portal: PortalAuth) -> None:
     use_auth_templates()
 
-    @app.post(portal.url("sign-out"))
+    @app.post(
+        portal.url("sign-out"),
+        responses=docs.form_post(then="Signed out: on to the sign-in page"),
+        openapi_extensions=docs.form_body(docs.NO_FIELDS),
+    )
     def sign_out() -> Response[str]:
         session_id = signout.session_of(portal, cookie(app, SESSION_COOKIE))
         read_form(app, binding=session_id or csrf.ANONYMOUS)
