@@ -94,7 +94,7 @@ bench: install ## benchmarks: writes bench/results.md, bench/results.json and th
 	PYTHONPATH=layers/common $(PY) -m bench $(BENCH_ARGS)
 
 stress: install ## longer hardening runs (races, fuzzing)
-	$(PY) -m pytest -q -m stress tests
+	$(PY) -m pytest -q -n 2 --dist loadgroup -m stress tests
 
 clean: ## remove build output and local state (keeps the virtual environments)
 	rm -rf .aws-sam .local/layers .local/runtime .local/*.log .local/*.json* .pytest_cache
