@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 app = Chalice(app_name="infosite")
+web.use_templates_of("infosite")
 DDB = boto3.client("dynamodb")
 SQS = boto3.client("sqs")
 SES = boto3.client("sesv2")

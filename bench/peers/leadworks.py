@@ -29,6 +29,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
 app = Chalice(app_name="leadworks")
+web.use_templates_of("leadworks")
 DDB = boto3.client("dynamodb")
 S3 = boto3.client("s3")
 SECRETS = boto3.client("secretsmanager")
@@ -520,7 +521,7 @@ def upload_context() -> dict[str, Any]:
 @app.route("/leadworks/leads/upload", methods=["GET"])
 def upload_form() -> Response:
     who = advertiser(app.current_request)
-    return lead_page("leadworks/upload.html", who, **upload_context())
+    return lead_page("leads/upload.html", who, **upload_context())
 
 
 def uploaded_csv(request: Any, who: web.Identity) -> bytes:
@@ -568,7 +569,7 @@ def upload_leads() -> Response:
     except PortalError as exc:
         if web.wants_json(request):
             raise
-        return lead_page("leadworks/upload.html", who, exc.status, problem=exc.message, **upload_context())
+        return lead_page("leads/upload.html", who, exc.status, problem=exc.message, **upload_context())
     upload_id, actor = uuid.uuid4().hex, advertiser_actor(request, who)
     results: dict[int, dict[str, Any]] = {}
     candidates: list[tuple[int, IntakeFields, str]] = []
@@ -670,7 +671,7 @@ def upload_leads() -> Response:
     }
     if web.wants_json(request):
         return web.json_response(report)
-    return lead_page("leadworks/upload.html", who, report=report, **upload_context())
+    return lead_page("leads/upload.html", who, report=report, **upload_context())
 
 
 @app.route("/leadworks/leads/upload/{upload_id}/report.csv", methods=["GET"])

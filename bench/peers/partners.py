@@ -24,6 +24,7 @@ from PIL import Image, ImageOps
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 app = Chalice(app_name="partners")
+web.use_templates_of("partners")
 DDB = boto3.client("dynamodb")
 S3 = boto3.client("s3")
 SES = boto3.client("sesv2")
@@ -872,7 +873,7 @@ def full_size(proposal_id: str, image_id: str) -> Response:
     index = proposal["images"].index(image)
     ids = [i["image_id"] for i in proposal["images"]]
     return partner_page(
-        "partners/image.html",
+        "proposals/image.html",
         who,
         title=f"Image of proposal {proposal_id}",
         proposal=proposal,
@@ -939,7 +940,7 @@ def decline_form(proposal_id: str) -> Response:
     if proposal["status"] != "sent":
         return web.redirect(f"/partners/proposals/{proposal_id}")
     return partner_page(
-        "partners/decline.html",
+        "proposals/decline.html",
         who,
         title=f"Decline proposal {proposal_id}",
         proposal=proposal,
@@ -960,7 +961,7 @@ def decline(proposal_id: str) -> Response:
             raise ValidationFailed("Give a reason for declining.", field_errors=errors)
         proposal = visible_proposal(who.subject_id, proposal_id)
         return partner_page(
-            "partners/decline.html",
+            "proposals/decline.html",
             who,
             422,
             title=f"Decline proposal {proposal_id}",

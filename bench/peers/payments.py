@@ -29,6 +29,7 @@ from fpdf import FPDF
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator, model_validator
 
 app = Chalice(app_name="payments")
+web.use_templates_of("payments")
 DDB = boto3.client("dynamodb")
 S3 = boto3.client("s3")
 SES = boto3.client("sesv2")

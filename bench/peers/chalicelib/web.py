@@ -17,14 +17,30 @@ from chalicelib.errors import BadRequest, PortalError, Unauthorized
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, ValidationError
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+ROOT = Path(__file__).resolve().parents[3]
+# The peers render our own templates where theirs would be the same (the same search path as the
+# portal's function: its templates folder, then the layer's), and keep here only the pages whose
+# context differs in the peer's idiom (plain dicts, not our models).
+PEER_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+LAYER_TEMPLATES = [
+    ROOT / "layers" / "common" / "portal_common" / part / "templates" for part in ("", "auth", "intake")
+]
 JINJA = Environment(
-    loader=FileSystemLoader(str(TEMPLATES)),
+    loader=FileSystemLoader([str(PEER_TEMPLATES), *(str(path) for path in LAYER_TEMPLATES)]),
     autoescape=select_autoescape(disabled_extensions=("txt",), default=True),
     trim_blocks=True,
     lstrip_blocks=True,
 )
 JINJA.globals.update(company_name=os.environ.get("COMPANY_NAME", ""), logo_url=os.environ.get("LOGO_URL", ""))
+
+
+def use_templates_of(portal: str) -> None:
+    """Search the portal's own templates (functions/<portal>/templates) after the peer's."""
+    JINJA.loader = FileSystemLoader(
+        [str(PEER_TEMPLATES), str(ROOT / "functions" / portal / "templates"), *(str(p) for p in LAYER_TEMPLATES)]
+    )
+
+
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data: https:; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",

@@ -34,7 +34,12 @@ from portal_common.web.request_guard import check_request
 class _PortalRoutes:
     """What our resolvers add to Powertools': requests too large or unreadable for their route are
     answered 4xx before request validation reads them (portal_common.web.request_guard), and the
-    OpenAPI description lists the error answers every route can give."""
+    OpenAPI description lists the error answers every route can give.
+
+    Why ``_call_route`` and not a middleware: Powertools always puts its request validation first
+    in a route's middleware stack (Route._build_middleware_stack), ahead of every ``app.use``
+    middleware, so no public hook runs before validation reads the body. The override is pinned by
+    the layer's exact Powertools version and covered by tests/unit/test_request_guard.py."""
 
     def _call_route(self, route: Route, route_arguments: dict[str, str]) -> ResponseBuilder:
         try:

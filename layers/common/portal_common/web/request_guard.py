@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any
 
 from portal_common.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
@@ -24,6 +25,8 @@ from portal_common.web.negotiation import header
 MAX_BODY_BYTES = 1024 * 1024
 # A file upload route reads these kinds itself, with its own limit (Lambda's request limit is 6 MB)
 FILE_KINDS = ("multipart/form-data", "text/csv", "application/csv")
+# A lone surrogate can only arrive as a JSON escape (UTF-8 has no form for one): \\uD800-\\uDFFF
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def raw_body(event: Any) -> bytes:
@@ -51,20 +54,39 @@ def check_request(event: Any, takes_json_body: bool) -> None:
         return
     if kind not in ("", "application/json"):
         raise UnsupportedMediaType("Send the request body as application/json.")
-    parse_json(data)
+    text = _utf8(data)
+    try:
+        # Powertools' event caches this parse (a cached_property), so request validation reuses it
+        event.json_body  # noqa: B018
+    except ValueError:
+        raise BadRequest("The request body is not valid JSON.") from None
+    if _SURROGATE_ESCAPE.search(text):
+        _refuse_lone_surrogates(event.json_body)
 
 
 def parse_json(data: bytes) -> Any:
     """A JSON body: UTF-8, valid JSON, and no lone surrogate (a \\ud800 escape) in any text, which
     could be stored but never shown or sent again (it has no UTF-8 form)."""
+    text = _utf8(data)
     try:
-        doc = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise BadRequest("The request body is not valid UTF-8.") from None
+        doc = json.loads(text)
     except ValueError:
         raise BadRequest("The request body is not valid JSON.") from None
+    if _SURROGATE_ESCAPE.search(text):
+        _refuse_lone_surrogates(doc)
+    return doc
+
+
+def _utf8(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("The request body is not valid UTF-8.") from None
+
+
+def _refuse_lone_surrogates(doc: Any) -> None:
+    """Escaped surrogates are fine in pairs (they decode to one character); a lone one is not."""
     try:
         json.dumps(doc, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         raise BadRequest("The request body has text that is not valid Unicode (a lone surrogate).") from None
-    return doc
