@@ -22,9 +22,7 @@ ROOT = Path(__file__).resolve().parents[3]
 # portal's function: its templates folder, then the layer's), and keep here only the pages whose
 # context differs in the peer's idiom (plain dicts, not our models).
 PEER_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-LAYER_TEMPLATES = [
-    ROOT / "layers" / "common" / "portal_common" / part / "templates" for part in ("", "auth", "intake")
-]
+LAYER_TEMPLATES = [ROOT / "layers" / "common" / "portal_common" / part / "templates" for part in ("", "auth", "intake")]
 JINJA = Environment(
     loader=FileSystemLoader([str(PEER_TEMPLATES), *(str(path) for path in LAYER_TEMPLATES)]),
     autoescape=select_autoescape(disabled_extensions=("txt",), default=True),
