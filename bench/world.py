@@ -360,8 +360,9 @@ class World:
         self.paid, paid_token = invoice()
         self.to_settle = [invoice() for _ in range(2)]
         pay = self.handler("PaymentsPayInvoiceFunction")
-        answer = pay(self._pay_event(paid_token, self.card()))
-        assert answer["statusCode"] == 200, answer["body"]
+        for token in (paid_token, invoice()[1]):  # two paid invoices: the receipt mailer's two events
+            answer = pay(self._pay_event(token, self.card()))
+            assert answer["statusCode"] == 200, answer["body"]
         # two payments left pending: the charge happened, its answer did not come, nor did a lookup
         find = self.simulator.state.find
         self.simulator.state.find = lambda key: []
@@ -388,6 +389,13 @@ class World:
         """Two events still waiting in the outbox: the relay's stream records."""
         items = self.aws("dynamodb").scan(TableName=self.stack.refs["OutboxTable"], Limit=50)["Items"]
         self.outbox_items = [i for i in items if i.get("status", {}).get("S") != "relayed"][:2]
+        # and the paid events the receipt mailer reads (a scan: building the world, not a request)
+        self.paid_items = self.aws("dynamodb").scan(
+            TableName=self.stack.refs["OutboxTable"],
+            FilterExpression="#t = :paid",
+            ExpressionAttributeNames={"#t": "type"},
+            ExpressionAttributeValues={":paid": {"S": "card_payment.succeeded"}},
+        )["Items"][:2]
 
     # -- request shapes ----------------------------------------------------------------------------
     def partner_identity(self, session: int = 0) -> dict[str, str]:
@@ -1039,7 +1047,7 @@ class World:
                 "POST /payments/pay/{token}",
                 200,
                 pay,
-                note="includes the receipt PDF and email",
+                note="the receipt PDF and email follow from the outbox stream",
             ),
             Route("PaymentsDownloadReceiptFunction", "GET /payments/receipts/{token}", 303, receipt),
             Route(
@@ -1047,7 +1055,7 @@ class World:
                 "POST /payments/webhooks/processor",
                 200,
                 webhook,
-                note="settles a pending payment; includes the receipt PDF and email",
+                note="settles a pending payment",
             ),
         ]
 
@@ -1114,15 +1122,21 @@ class World:
     def _event_routes(self) -> list[Route]:
         """Not HTTP routes (the goal is for routes), measured the same way for the record."""
 
-        def relay() -> tuple[dict[str, Any], dict[str, Any]]:
+        def stream_events(sample: str, items: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
             made = []
-            for item in self.outbox_items:
-                event = sample_event("crm/relay_outbox.json")
+            for item in items:
+                event = sample_event(sample)
                 record = event["Records"][0]
                 record["dynamodb"]["Keys"] = {"pk": item["pk"]}
                 record["dynamodb"]["NewImage"] = item
                 made.append(event)
             return made[0], made[-1]
+
+        def relay() -> tuple[dict[str, Any], dict[str, Any]]:
+            return stream_events("crm/relay_outbox.json", self.outbox_items)
+
+        def receipt_mail() -> tuple[dict[str, Any], dict[str, Any]]:
+            return stream_events("payments/send_receipt.json", self.paid_items)
 
         def nurture() -> tuple[dict[str, Any], dict[str, Any]]:
             made = []
@@ -1147,6 +1161,13 @@ class World:
 
         return [
             Route("OutboxRelayFunction", "OutboxTable stream → CRM queue", "ok", relay, kind="event"),
+            Route(
+                "PaymentsSendReceiptFunction",
+                "OutboxTable stream (card_payment.succeeded) → receipt PDF and email",
+                "ok",
+                receipt_mail,
+                kind="event",
+            ),
             Route("NurtureSenderFunction", "NurtureQueue → nurture email", "ok", nurture, kind="event"),
             Route("LeadworksMailIndexerFunction", "S3 archived mail → index", "ok", archived, kind="event"),
             Route(

@@ -3,7 +3,9 @@
 - SQS: batches of up to BatchSize; with ReportBatchItemFailures only the failed messages stay on
   the queue (partial batch), otherwise a function error keeps the whole batch; redrive to the DLQ
   is the queue's own RedrivePolicy (moto implements maxReceiveCount).
-- DynamoDB streams: records in order per shard, FilterCriteria on eventName, retries of a failed
+- DynamoDB streams: records in order per shard, FilterCriteria (Lambda's event filtering: exact
+  values, nested fields, prefix, anything-but, exists; a rule beyond these stops the stack at
+  start rather than be ignored), retries of a failed
   batch (from the first failed record with ReportBatchItemFailures) up to MaximumRetryAttempts.
 - S3: moto cannot notify Lambda, so the bucket notifies a local bridge queue and its S3 event
   records are handed to the function as Lambda would.
@@ -150,7 +152,7 @@ class EventSources:
         batch_size = int(props.get("BatchSize", 100))
         max_retries = int(props.get("MaximumRetryAttempts", -1))
         partial = "ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or [])
-        names = self._stream_filter(props.get("FilterCriteria"))
+        wanted = stream_filter(props.get("FilterCriteria"))
         streams = self.clients("dynamodbstreams")
         starting = props.get("StartingPosition", "LATEST")
         iterators: dict[str, str | None] = {}
@@ -171,9 +173,9 @@ class EventSources:
                     answer = streams.get_records(ShardIterator=iterator, Limit=batch_size)
                     iterators[shard_id] = answer.get("NextShardIterator")
                     for record in answer.get("Records", []):
-                        if names and record.get("eventName") not in names:
-                            continue
-                        pending.append(self._stream_record(record, stream_arn))
+                        shaped = self._stream_record(record, stream_arn)
+                        if wanted(shaped):
+                            pending.append(shaped)
                 while pending:
                     batch = pending[:batch_size]
                     failed = self._invoke_batch(
@@ -198,14 +200,6 @@ class EventSources:
             self.stop.wait(0.25)
 
         return poll
-
-    @staticmethod
-    def _stream_filter(criteria: dict[str, Any] | None) -> set[str]:
-        names: set[str] = set()
-        for flt in (criteria or {}).get("Filters") or []:
-            pattern = json.loads(flt["Pattern"])
-            names.update(pattern.get("eventName") or [])
-        return names
 
     def _stream_record(self, record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
         out = dict(record)
@@ -278,3 +272,54 @@ class EventSources:
                 LOG.warning("%s scheduled run failed: %s", spec.logical_id, exc)
 
         return tick
+
+
+# -- Lambda event filtering (the subset of its pattern rules this runner knows) ---------------------
+_RULES = ("prefix", "anything-but", "exists")
+
+
+def stream_filter(criteria: dict[str, Any] | None) -> Callable[[dict[str, Any]], bool]:
+    """A record passes when any of the filters' patterns matches it (no filters: every record)."""
+    patterns = [json.loads(flt["Pattern"]) for flt in (criteria or {}).get("Filters") or []]
+    for pattern in patterns:
+        _check_pattern(pattern)
+    return lambda record: not patterns or any(_matches(p, record) for p in patterns)
+
+
+def _check_pattern(pattern: dict[str, Any]) -> None:
+    for value in pattern.values():
+        if isinstance(value, dict):
+            _check_pattern(value)
+            continue
+        for rule in value:
+            if isinstance(rule, dict) and (len(rule) != 1 or next(iter(rule)) not in _RULES):
+                raise ValueError(f"FilterCriteria rule {rule} is not supported by the local runner")
+
+
+def _matches(pattern: dict[str, Any], data: Any) -> bool:
+    """Every field of the pattern matches (a nested pattern: recursively; a list: any of its rules)."""
+    if not isinstance(data, dict):
+        return False
+    for key, wanted in pattern.items():
+        present = key in data
+        value = data.get(key)
+        if isinstance(wanted, dict):
+            if not _matches(wanted, value):
+                return False
+        elif not any(_rule_matches(rule, present, value) for rule in wanted):
+            return False
+    return True
+
+
+def _rule_matches(rule: Any, present: bool, value: Any) -> bool:
+    if not isinstance(rule, dict):
+        return present and value == rule
+    ((name, arg),) = rule.items()
+    if name == "exists":
+        return present is bool(arg)
+    if not present:
+        return False
+    if name == "prefix":
+        return isinstance(value, str) and value.startswith(arg)
+    excluded = arg if isinstance(arg, list) else [arg]  # anything-but
+    return value not in excluded

@@ -42,6 +42,10 @@ def reset_common_state() -> None:
 
     load_settings.cache_clear()
     aws.reset()
+    # a function's own template folder is registered when its modules are imported (forgotten above);
+    # the layer's modules stay imported, and so do the folders they registered
+    functions_dir = ROOT / "functions"
+    pages._template_dirs[:] = [d for d in pages._template_dirs if not d.is_relative_to(functions_dir)]
     pages.environment.cache_clear()
     parameters.clear_caches()
 

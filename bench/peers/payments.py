@@ -601,9 +601,7 @@ def pay_invoice(token: str) -> Response:
         ExpressionAttributeValues={":done": {"S": "COMPLETED"}},
     )
     invoice = get_invoice(invoice["number"]) or invoice
-    if paid:
-        store_receipt(invoice)
-        send_receipt(request, invoice)
+    if paid:  # the receipt PDF and email follow from the outbox stream (send_receipt below)
         return payment_page(request, invoice, token, 200, "Thank you: your payment was received.")
     return payment_page(request, invoice, token, 402, "Your card was declined. Nothing was charged.")
 
@@ -641,7 +639,7 @@ def store_receipt(invoice: dict[str, Any]) -> str:
     return key
 
 
-def send_receipt(request: Any, invoice: dict[str, Any]) -> None:
+def email_receipt(invoice: dict[str, Any]) -> None:
     payment = invoice["payment"]
     link = signing.sign_link(ring(), "receipt", invoice["number"], RECEIPT_LINK_SECONDS)
     context = {
@@ -651,7 +649,7 @@ def send_receipt(request: Any, invoice: dict[str, Any]) -> None:
         "paid_at": payment["paid_at"],
         "card": f"{payment['card']['brand']} ending in {payment['card']['last4']}",
         "reference": payment["charge_id"],
-        "receipt_url": f"{base_url(request)}/payments/receipts/{link}",
+        "receipt_url": f"{invoice.get('portal_url') or ''}/payments/receipts/{link}",
     }
     msg = EmailMessage()
     msg["Subject"] = web.render("emails/payment_receipt.subject.txt", **context).strip()
@@ -664,6 +662,47 @@ def send_receipt(request: Any, invoice: dict[str, Any]) -> None:
         Content={"Raw": {"Data": msg.as_bytes()}},
         ConfigurationSetName=env("MAIL_CONFIGURATION_SET"),
     )
+
+
+@app.on_dynamodb_record(stream_arn=os.environ.get("OUTBOX_STREAM_ARN", "outbox-stream"), batch_size=10)
+def send_receipt(event: Any) -> dict[str, Any]:
+    """Each card_payment.succeeded outbox event: the receipt PDF, then the receipt email once (claimed
+    first); a failed record is reported back (partial batch)."""
+    failures = []
+    for record in event:
+        image = record.new_image or {}
+        if image.get("type", {}).get("S") != "card_payment.succeeded":
+            continue
+        data = json.loads(image["event"]["S"])["data"]
+        invoice = get_invoice(data["invoice_number"])
+        if not invoice or (invoice.get("payment") or {}).get("charge_id") != data["processor_charge_id"]:
+            continue
+        key = {"pk": {"S": f"INVOICE#{invoice['number']}"}, "sk": {"S": f"RECEIPT_EMAIL#{data['processor_charge_id']}"}}
+        try:
+            store_receipt(invoice)
+            DDB.put_item(
+                TableName=env("PAYMENTS_TABLE"),
+                Item={**key, "status": {"S": "sending"}, "claimed_at": {"N": str(int(time.time()))}},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                failures.append({"itemIdentifier": record.sequence_number})
+            continue
+        try:
+            email_receipt(invoice)
+        except ClientError:
+            DDB.delete_item(TableName=env("PAYMENTS_TABLE"), Key=key)
+            failures.append({"itemIdentifier": record.sequence_number})
+            continue
+        DDB.update_item(
+            TableName=env("PAYMENTS_TABLE"),
+            Key=key,
+            UpdateExpression="SET #s = :sent",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":sent": {"S": "sent"}},
+        )
+    return {"batchItemFailures": failures}
 
 
 @app.route("/payments/receipts/{token}", methods=["GET"])

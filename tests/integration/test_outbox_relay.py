@@ -15,28 +15,11 @@ from local.template import Stack
 from portal_common import aws
 from portal_common.events import Actor, CrmEvent
 from portal_common.outbox import Transaction
+from tests.support.outbox_stream import outbox_stream_event
 
 
 def stream_event(stack: Stack) -> dict[str, Any]:
-    arn = stack.attrs["OutboxTable"]["StreamArn"]
-    items = boto3.client("dynamodb").scan(TableName=stack.refs["OutboxTable"])["Items"]
-    records = [
-        {
-            "eventID": str(n),
-            "eventName": "INSERT",
-            "eventSource": "aws:dynamodb",
-            "eventSourceARN": arn,
-            "awsRegion": "us-east-1",
-            "dynamodb": {
-                "Keys": {"pk": item["pk"]},
-                "NewImage": {**item, "status": {"S": "pending"}},
-                "SequenceNumber": f"{100 + n}",
-                "StreamViewType": "NEW_IMAGE",
-            },
-        }
-        for n, item in enumerate(items)
-    ]
-    return {"Records": records}
+    return outbox_stream_event(stack, "OutboxRelayFunction")
 
 
 def crm_queue_messages(stack: Stack) -> list[dict[str, Any]]:

@@ -19,11 +19,14 @@ from urllib.parse import urlsplit
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 from pypdf import PdfReader
 
 from local.processor_simulator import ProcessorSimulator, sign_webhook
 from local.template import Stack
+from portal_common import aws
 from tests.support.lambda_env import LambdaHarness, sample_event
+from tests.support.outbox_stream import outbox_stream_event
 
 API_KEY = "sim_integration_key"
 WEBHOOK_SECRET = "whsec_integration"
@@ -132,6 +135,13 @@ def outbox_events(stack: Stack) -> list[dict[str, Any]]:
     return sorted((json.loads(i["event"]["S"]) for i in items), key=lambda e: e["occurred_at"])
 
 
+def receipt_emails(address: str) -> list[str]:
+    from moto.backends import get_backend
+
+    sent = get_backend("ses")["123456789012"]["us-east-1"].sent_messages
+    return [m.raw_data for m in sent if address in m.destinations]
+
+
 def charges_for(sim: ProcessorSimulator, number: str) -> list[dict[str, Any]]:
     return [c for c in sim.state.all_charges() if c["reference"] == number]
 
@@ -217,18 +227,51 @@ def test_a_visa_payment_is_charged_once_recorded_receipted_and_emailed(
     succeeded = next(e for e in events if e["type"] == "card_payment.succeeded")
     assert succeeded["data"]["processor_charge_id"] == charges[0]["id"] and succeeded["data"]["card_last4"] == "4242"
     assert any(e["type"] == "activity" and e["data"]["action"] == "paid" for e in events)
-    # And the receipt PDF is in the bucket with the amount, the date and the last 4
+    # And the answer did not wait for the receipt: no PDF and no email yet
     s3 = boto3.client("s3")
     key = f"receipts/INV-2002/{charges[0]['id']}.pdf"
+    assert s3.list_objects_v2(Bucket=stack.refs["ReceiptsBucket"], Prefix=key).get("KeyCount") == 0
+    assert receipt_emails("ann.inv-2002@example.com") == []
+    # When the receipt mailer gets the outbox stream's records (those its template filter lets through)
+    paid_records = outbox_stream_event(stack, "PaymentsSendReceiptFunction")
+    assert [json.loads(r["dynamodb"]["NewImage"]["event"]["S"])["type"] for r in paid_records["Records"]] == [
+        "card_payment.succeeded"
+    ]
+    mailer = payments.handler("PaymentsSendReceiptFunction")
+    assert mailer(paid_records) == {"batchItemFailures": []}
+    # Then the receipt PDF is in the bucket with the amount, the date and the last 4
     pdf = s3.get_object(Bucket=stack.refs["ReceiptsBucket"], Key=key)["Body"].read()
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "USD 1,250.00" in text and "4242" in text and charges[0]["id"] in text and "INV-2002" in text
     # And the receipt email went to the customer with the receipt link
-    from moto.backends import get_backend
-
-    sent = get_backend("ses")["123456789012"]["us-east-1"].sent_messages
-    raw = [m.raw_data for m in sent if "ann.inv-2002@example.com" in m.destinations]
+    raw = receipt_emails("ann.inv-2002@example.com")
     assert len(raw) == 1 and "/payments/receipts/" in raw[0] and "USD 1,250.00" in raw[0]
+    # And the stream delivering the same record again (a retry, a replay) mails nothing more
+    assert mailer(paid_records) == {"batchItemFailures": []}
+    assert len(receipt_emails("ann.inv-2002@example.com")) == 1
+
+
+def test_a_receipt_email_that_fails_is_retried_from_the_stream_and_sent_once(
+    stack: Stack, payments: LambdaHarness, simulator: ProcessorSimulator
+) -> None:
+    # Given a paid invoice and its paid event on the outbox stream
+    token = link_token(put_invoice(payments, "INV-2012"))
+    assert pay(payments, token, card_token(simulator, MASTERCARD))[0] == 200
+    records = outbox_stream_event(stack, "PaymentsSendReceiptFunction")
+    (record,) = [r for r in records["Records"] if "INV-2012" in r["dynamodb"]["NewImage"]["event"]["S"]]
+    mailer = payments.handler("PaymentsSendReceiptFunction")
+    # When SES is unavailable as the mailer sends it
+    with Stubber(aws.client("sesv2")) as ses_down:
+        ses_down.add_client_error("send_email", service_error_code="TooManyRequestsException", http_status_code=429)
+        answer = mailer({"Records": [record]})
+    # Then the record is reported failed, so the stream delivers it again, and nothing was mailed
+    assert answer == {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
+    assert receipt_emails("ann.inv-2012@example.com") == []
+    # When the stream delivers it again, twice
+    assert mailer({"Records": [record]}) == {"batchItemFailures": []}
+    assert mailer({"Records": [record]}) == {"batchItemFailures": []}
+    # Then the customer got exactly one receipt email
+    assert len(receipt_emails("ann.inv-2012@example.com")) == 1
 
 
 def test_a_paid_invoice_blocks_every_later_attempt_and_shows_already_paid(

@@ -8,7 +8,8 @@ One attempt (``pay``):
      attempt is stored ``pending`` with it, and ``card_payment.started`` goes to the CRM);
   4. the charge goes to the processor with the idempotency key inv:<number>:att:<attempt>; a
      timeout is resolved by looking that key up at the processor, never guessed;
-  5. the answer settles invoice and attempt in one transaction: paid (receipt, email) or open again.
+  5. the answer settles invoice and attempt in one transaction: paid or open again. A payment's
+     receipt PDF and email follow from its card_payment.succeeded event (notifications.py).
 
 Three guards, each enough on its own for its case: Powertools Idempotency on (invoice, attempt)
 makes a double-submitted form or a retried request the same attempt; the invoice's status makes two
@@ -45,9 +46,9 @@ from portal_common.events import Actor, CrmEvent, activity_event
 from portal_common.observability import logger
 from portal_common.settings import load_settings
 
-from . import bank_api, notifications, receipts, repository
+from . import bank_api, repository
 from .brands import is_accepted, refusal_message
-from .models import Attempt, Invoice, PaymentDetails, PayRequest, PayResult
+from .models import Attempt, Invoice, PaymentDetails, PayRequest, PayResult, receipt_key
 from .processor import (
     CardProcessor,
     Charge,
@@ -306,7 +307,7 @@ def settle(
             attempt_id=attempt.attempt_id,
             charge_id=charge.id,
             card=charge.card,
-            receipt_key=receipts.receipt_key(invoice.number, charge.id),
+            receipt_key=receipt_key(invoice.number, charge.id),
         )
         done = attempt.model_copy(
             update={
@@ -326,8 +327,7 @@ def settle(
             )
         except repository.AttemptNotHolding:
             return _settled_meanwhile(invoice.number, attempt)
-        paid = invoice.model_copy(update={"status": paid_status, "payment": payment, "pending": None})
-        _after_payment(paid)
+        # the receipt PDF and email follow from the card_payment.succeeded event (notifications.py)
         return _result(invoice.number, done, paid_status)
 
     code = charge.failure_code or "card_declined"
@@ -354,19 +354,6 @@ def _settled_meanwhile(invoice_number: str, attempt: Attempt) -> PayResult:
     """Someone else (the webhook, a reconciliation) settled this attempt first: answer what they recorded."""
     stored = repository.find_attempt(invoice_number, attempt.attempt_id) or attempt
     return _result(invoice_number, stored, _invoice(invoice_number).status)
-
-
-def _after_payment(invoice: Invoice) -> None:
-    """The receipt PDF and the receipt email. The payment is recorded already: a failure here is
-    logged, and the receipt is made again on first download."""
-    try:
-        receipts.store(invoice)
-    except Exception:
-        logger.exception("receipt not stored; it will be made on first download", extra={"invoice": invoice.number})
-    try:
-        notifications.send_receipt(invoice, invoice.portal_url or "")
-    except Exception:
-        logger.exception("receipt email not sent", extra={"invoice": invoice.number})
 
 
 # -- reconciliation ----------------------------------------------------------------------------

@@ -171,6 +171,11 @@ class PendingAttempt(BaseModel):
     idempotency_key: str
 
 
+def receipt_key(invoice_number: str, charge_id: str) -> str:
+    """Where a payment's receipt PDF is kept in the receipts bucket."""
+    return f"receipts/{invoice_number}/{charge_id}.pdf"
+
+
 class PaymentDetails(BaseModel):
     paid_at: datetime
     attempt_id: str

@@ -1,15 +1,29 @@
-"""The receipt email, sent once after a payment (by whoever recorded the payment: the attempt that
-charged, the webhook, or a reconciliation). Templates: templates/emails/payment_receipt.*"""
+"""The receipt of a payment: its PDF and its email, made once per payment by the receipt mailer
+(send_receipt.py), which reads the ``card_payment.succeeded`` events of the outbox stream.
+
+Whoever records the payment (the attempt that charged, the webhook, a reconciliation) commits that
+event in the same transaction as the payment, so no paid invoice goes without its receipt, and the
+customer's answer does not wait for the PDF or the email. A failed step fails the stream record,
+which is delivered again until it passes; the email is claimed before it is sent, so a redelivery
+never mails it twice. Templates: templates/emails/payment_receipt.*
+"""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+
+from portal_common.crm_contracts.payments import CardPaymentAttempt
 from portal_common.mail import send_email
 from portal_common.observability import logger
 
-from . import money
+from . import money, receipts, repository
 from .brands import brand_label
 from .links import receipt_link
 from .models import Invoice
+from .states import EVENT_TYPES, Outcome
+
+PAID_EVENT = EVENT_TYPES[Outcome.SUCCEEDED]
 
 
 def send_receipt(invoice: Invoice, base_url: str) -> str | None:
@@ -30,4 +44,29 @@ def send_receipt(invoice: Invoice, base_url: str) -> str | None:
         },
     )
     logger.info("receipt email sent", extra={"invoice": invoice.number, "message_id": message_id})
+    return message_id
+
+
+def deliver_receipt(event_type: str, event_json: str) -> str | None:
+    """One ``card_payment.succeeded`` event: store the receipt PDF, then email it (once). Returns the
+    email's message id, or None when there was nothing (more) to send."""
+    if event_type != PAID_EVENT:
+        return None
+    attempt = CardPaymentAttempt.model_validate(json.loads(event_json)["data"])
+    invoice = repository.get_invoice(attempt.invoice_number)
+    payment = invoice.payment if invoice else None
+    if invoice is None or payment is None or payment.charge_id != attempt.processor_charge_id:
+        logger.warning("no such payment for a receipt", extra={"invoice": attempt.invoice_number})
+        return None
+    receipts.store(invoice)  # the same key every time: a redelivery overwrites it with the same PDF
+    now = datetime.now(UTC)
+    if not repository.claim_receipt_email(invoice.number, payment.charge_id, now):
+        logger.info("receipt email already sent", extra={"invoice": invoice.number})
+        return None
+    try:
+        message_id = send_receipt(invoice, invoice.portal_url or "")
+    except Exception:
+        repository.release_receipt_email(invoice.number, payment.charge_id)
+        raise
+    repository.confirm_receipt_email(invoice.number, payment.charge_id, message_id, now)
     return message_id

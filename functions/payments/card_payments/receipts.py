@@ -20,14 +20,10 @@ from portal_common.settings import PortalSettings, load_settings
 from . import money
 from .brands import brand_label
 from .invoices import customer_invoice, record_customer_action
-from .models import Invoice
+from .models import Invoice, receipt_key
 from .settings import ReceiptSettings
 
 DOWNLOAD_SECONDS = 300
-
-
-def receipt_key(invoice_number: str, charge_id: str) -> str:
-    return f"receipts/{invoice_number}/{charge_id}.pdf"
 
 
 def filename(invoice: Invoice) -> str:

@@ -3,6 +3,7 @@
 Access patterns (template.yaml, PaymentsTable):
     pk=INVOICE#<number>, sk=INVOICE                     the invoice: content, status, version, payment
     pk=INVOICE#<number>, sk=ATTEMPT#<started_at>#<id>   its attempts, oldest first (Query on pk)
+    pk=INVOICE#<number>, sk=RECEIPT_EMAIL#<charge id>   the receipt email of a payment: sending -> sent
     GSI ByAttemptDay: attempt_day (YYYY-MM-DD, UTC), sk  every attempt of one day: the CC Payments
                                                         report queries it once per day of the range
 Only attempts carry ``attempt_day``, so the index holds attempts only. Nothing here scans.
@@ -19,6 +20,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import ClientError
 
 from portal_common import aws
 from portal_common.errors import Conflict
@@ -31,6 +33,9 @@ from .settings import PaymentsTableSettings
 from .states import InvoiceStatus, Outcome
 
 INVOICE_SK = "INVOICE"
+RECEIPT_EMAIL_PREFIX = "RECEIPT_EMAIL#"
+# A receipt email claimed longer ago than this was never confirmed (its sender stopped): send it again
+RECEIPT_CLAIM_SECONDS = 120
 ATTEMPT_PREFIX = "ATTEMPT#"
 DAY_INDEX = "ByAttemptDay"
 _deserializer = TypeDeserializer()
@@ -312,3 +317,64 @@ def find_attempt(number: str, attempt_id: str) -> Attempt | None:
     for item in _query(**kwargs):
         return _attempt(item)
     return None
+
+
+# -- the receipt email -------------------------------------------------------------------------
+def _receipt_email_key(number: str, charge_id: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"INVOICE#{number}"}, "sk": {"S": f"{RECEIPT_EMAIL_PREFIX}{charge_id}"}}
+
+
+def _failed_condition(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def claim_receipt_email(number: str, charge_id: str, now: datetime) -> bool:
+    """Claim the sending of this payment's receipt email: False if it was sent, or is being sent
+    (claimed less than RECEIPT_CLAIM_SECONDS ago)."""
+    stale = now.timestamp() - RECEIPT_CLAIM_SECONDS
+    try:
+        aws.client("dynamodb").put_item(
+            TableName=_table(),
+            Item={
+                **_receipt_email_key(number, charge_id),
+                "status": {"S": "sending"},
+                "claimed_at": {"N": str(int(now.timestamp()))},
+            },
+            ConditionExpression="attribute_not_exists(pk) OR (#s = :sending AND claimed_at < :stale)",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":sending": {"S": "sending"}, ":stale": {"N": str(int(stale))}},
+        )
+    except ClientError as exc:
+        if _failed_condition(exc):
+            return False
+        raise
+    return True
+
+
+def release_receipt_email(number: str, charge_id: str) -> None:
+    """The send failed: forget the claim, so the next delivery of the event sends it."""
+    try:
+        aws.client("dynamodb").delete_item(
+            TableName=_table(),
+            Key=_receipt_email_key(number, charge_id),
+            ConditionExpression="#s = :sending",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":sending": {"S": "sending"}},
+        )
+    except ClientError as exc:
+        if not _failed_condition(exc):
+            raise
+
+
+def confirm_receipt_email(number: str, charge_id: str, message_id: str | None, now: datetime) -> None:
+    aws.client("dynamodb").update_item(
+        TableName=_table(),
+        Key=_receipt_email_key(number, charge_id),
+        UpdateExpression="SET #s = :sent, sent_at = :now, message_id = :id REMOVE claimed_at",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={
+            ":sent": {"S": "sent"},
+            ":now": {"S": _iso(now)},
+            ":id": {"S": message_id or ""},
+        },
+    )
