@@ -157,3 +157,35 @@ def test_the_nurture_email_carries_both_links_in_html_and_text(page_settings: No
         assert "https://u.example/?token=U.1" in part and "https://q.example/?token=Q.1" in part
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message["Subject"].startswith("Ann,")
+
+
+def test_kept_header_classes_build_the_very_same_message_bytes(
+    page_settings: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from email.policy import SMTP
+
+    from portal_common import mail
+
+    # Given a fixed date and message id, and a message with every kind of header we send
+    monkeypatch.setattr(mail, "formatdate", lambda usegmt: "Sun, 22 Nov 2026 10:00:00 GMT")
+    monkeypatch.setattr(mail, "make_msgid", lambda domain: f"<fixed@{domain}>")
+    monkeypatch.setattr("email.generator.random.randrange", lambda _n: 42)  # the MIME boundary
+    links = NurtureLinks(unsubscribe_url="https://u.example/?token=U.1", quote_url="https://q.example/?token=Q.1")
+    context = {"name": "Zoë Ünal", "company": "Ünal & Söhne", "is_customer": True, "step": 2, **vars(links)}
+
+    def built() -> bytes:
+        return mail.build_message(
+            ["zoe@example.com", "ops@example.com"],
+            "nurture_p2",
+            context,
+            sender="Portals <portals@example.com>",
+            headers=links.headers,
+            reply_to="help@example.com",
+        ).as_bytes()
+
+    ours = built()
+    # When the same message is built with the stdlib's own (strict SMTP) policy
+    monkeypatch.setattr(mail, "_STRICT", SMTP.clone(raise_on_defect=True))
+    # Then the bytes are identical, and a second build with ours too (the kept classes hold no state)
+    assert built() == ours
+    monkeypatch.undo()

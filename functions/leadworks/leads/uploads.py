@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import cache
 from typing import Literal
 
 from clock import now
@@ -121,6 +122,13 @@ def _batches(candidates: list[Candidate]) -> list[list[Candidate]]:
     return [b for b in batches if b]
 
 
+@cache
+def _lookup_pool() -> ThreadPoolExecutor:
+    """The threads the per-row correspondence lookups run on: made once per process (a warm
+    invocation reuses them; boto3 clients are thread-safe), not once per upload."""
+    return ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="lead-lookups")
+
+
 def upload_leads(
     advertiser_id: str, created_by: str, data: bytes, actor: Actor, *, seconds_left: Callable[[], float]
 ) -> UploadReport:
@@ -137,44 +145,44 @@ def upload_leads(
         else:
             fresh.append(c)
 
-    with ThreadPoolExecutor(LOOKUP_THREADS) as pool:
-        for c, found in zip(fresh, pool.map(lambda c: mail_index.messages_for(c.key), fresh), strict=True):
-            c.found = found
-        for c in fresh:
-            lead = Lead(
-                lead_id=new_lead_id(),
-                advertiser_id=advertiser_id,
-                email_key=c.key,
-                source="leadworks_upload",
-                fields=c.fields,
-                created_at=now(),
-                created_by=created_by,
-                upload_id=upload_id,
-            )
-            c.write = lead_write(lead, c.found, actor, touch=False)
+    pool = _lookup_pool()
+    for c, found in zip(fresh, pool.map(lambda c: mail_index.messages_for(c.key), fresh), strict=True):
+        c.found = found
+    for c in fresh:
+        lead = Lead(
+            lead_id=new_lead_id(),
+            advertiser_id=advertiser_id,
+            email_key=c.key,
+            source="leadworks_upload",
+            fields=c.fields,
+            created_at=now(),
+            created_by=created_by,
+            upload_id=upload_id,
+        )
+        c.write = lead_write(lead, c.found, actor, touch=False)
 
-        created: list[Candidate] = []
-        for batch in _batches(fresh):
-            if seconds_left() < RESERVE_SECONDS:
-                for c in batch:
-                    results[c.row.number] = RowResult(
-                        row=c.row.number, email=c.fields.email, result="not_processed", reason=OUT_OF_TIME
-                    )
-                continue
-            refused = repository.add_leads([c.write for c in batch if c.write is not None])
-            for index, c in enumerate(batch):
-                assert c.write is not None
-                if index in refused:
-                    results[c.row.number] = RowResult(
-                        row=c.row.number, email=c.fields.email, result="duplicate", reason=EXISTS
-                    )
-                else:
-                    created.append(c)
-                    results[c.row.number] = RowResult(
-                        row=c.row.number, email=c.fields.email, result="created", lead_id=c.write.lead.lead_id
-                    )
-        # what was archived while the leads were written is attached too (leads.attachments)
-        list(pool.map(lambda c: catch_up(c.write.lead, c.write.attachments), created))
+    created: list[Candidate] = []
+    for batch in _batches(fresh):
+        if seconds_left() < RESERVE_SECONDS:
+            for c in batch:
+                results[c.row.number] = RowResult(
+                    row=c.row.number, email=c.fields.email, result="not_processed", reason=OUT_OF_TIME
+                )
+            continue
+        refused = repository.add_leads([c.write for c in batch if c.write is not None])
+        for index, c in enumerate(batch):
+            assert c.write is not None
+            if index in refused:
+                results[c.row.number] = RowResult(
+                    row=c.row.number, email=c.fields.email, result="duplicate", reason=EXISTS
+                )
+            else:
+                created.append(c)
+                results[c.row.number] = RowResult(
+                    row=c.row.number, email=c.fields.email, result="created", lead_id=c.write.lead.lead_id
+                )
+    # what was archived while the leads were written is attached too (leads.attachments)
+    list(pool.map(lambda c: catch_up(c.write.lead, c.write.attachments), created))
 
     rows = [results[n] for n in sorted(results)]
     counts = {

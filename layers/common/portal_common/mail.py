@@ -9,7 +9,7 @@ headers (List-Unsubscribe) — SES v2 Simple content drops them.
 
 from __future__ import annotations
 
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid
@@ -20,7 +20,24 @@ from portal_common.errors import BadRequest
 from portal_common.settings import Settings, load_settings
 from portal_common.web.pages import environment
 
-_STRICT = SMTP.clone(raise_on_defect=True)
+
+class _HeaderClasses(HeaderRegistry):
+    """The stdlib registry, with the header classes it makes kept: its ``__getitem__`` builds a new
+    class (``type(...)``) for every header of every message, a third of a message's build time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        key = name.lower()
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = super().__getitem__(name)
+        return made
+
+
+_STRICT = SMTP.clone(raise_on_defect=True, header_factory=_HeaderClasses())
 
 
 class MailSettings(Settings):
