@@ -73,6 +73,9 @@ test-browser: install chromium ## Playwright driving headless Chromium through t
 lint: install ## ruff, mypy, cfn-lint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy layers/common/portal_common
+	@# each portal folder is a Lambda code root of its own (its packages are top-level there)
+	for portal in functions/*/; do (cd $$portal && MYPYPATH=$(CURDIR)/layers/common $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml .) || exit 1; done
 	$(TOOLS)/bin/cfn-lint template.yaml
 
 fmt: install ## format the code

@@ -20,4 +20,4 @@ class EmailAddress(EmailStr):
     def __get_pydantic_core_schema__(cls, _source: type[Any], _handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         # EmailStr's own schema, without its eager import_email_validator(): EmailStr._validate
         # (pydantic.networks.validate_email) imports it when it first runs
-        return core_schema.no_info_after_validator_function(cls._validate, core_schema.str_schema())
+        return core_schema.no_info_after_validator_function(cls._validate, core_schema.str_schema())  # type: ignore[attr-defined]  # EmailStr's own (private) validator

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -27,7 +28,7 @@ class OutboxRecord(NamedTuple):
 
 def outbox_consumer(
     handle: Callable[[OutboxRecord], None],
-) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+) -> Callable[[dict[str, Any], LambdaContext], PartialItemFailureResponse]:
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
     def handle_record(record: DynamoDBRecord) -> None:
@@ -43,7 +44,7 @@ def outbox_consumer(
     @logger.inject_lambda_context(clear_state=True)
     @tracer.capture_lambda_handler
     @metrics.log_metrics
-    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
         return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
 
     return lambda_handler

@@ -105,11 +105,12 @@ def error_answer(
     if retry_after:
         headers["Retry-After"] = str(retry_after)
     if wants_json(app.current_event):
-        body = {"error": {"code": code, "message": message, "correlation_id": correlation_id}}
+        error: dict[str, Any] = {"code": code, "message": message, "correlation_id": correlation_id}
         if field_errors:
-            body["error"]["fields"] = field_errors
+            error["fields"] = field_errors
         if next_step:
-            body["error"]["next_step"] = next_step
+            error["next_step"] = next_step
+        body = {"error": error}
         return Response(
             status_code=status,
             content_type=content_types.APPLICATION_JSON,
