@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -272,6 +273,31 @@ def test_a_receipt_email_that_fails_is_retried_from_the_stream_and_sent_once(
     assert mailer({"Records": [record]}) == {"batchItemFailures": []}
     # Then the customer got exactly one receipt email
     assert len(receipt_emails("ann.inv-2012@example.com")) == 1
+
+
+def test_a_receipt_email_claimed_by_a_delivery_that_stopped_is_sent_once_its_claim_is_stale(
+    stack: Stack, payments: LambdaHarness, simulator: ProcessorSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a paid invoice whose receipt email a delivery claimed, then stopped (a timeout, a crash)
+    token = link_token(put_invoice(payments, "INV-2013"))
+    assert pay(payments, token, card_token(simulator, VISA))[0] == 200
+    records = outbox_stream_event(stack, "PaymentsSendReceiptFunction")
+    (record,) = [r for r in records["Records"] if "INV-2013" in r["dynamodb"]["NewImage"]["event"]["S"]]
+    mailer = payments.handler("PaymentsSendReceiptFunction")
+    repository = sys.modules["card_payments.repository"]  # the mailer's own, as it loaded it
+    charge_id = charges_for(simulator, "INV-2013")[0]["id"]
+    assert repository.claim_receipt_email("INV-2013", charge_id, datetime.now(UTC)) == "claimed"
+    # When the stream delivers the event while that claim is fresh
+    answer = mailer({"Records": [record]})
+    # Then the record fails (the stream delivers it again later) and nothing is mailed yet
+    assert answer == {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
+    assert receipt_emails("ann.inv-2013@example.com") == []
+    # When it is delivered again after the claim went stale
+    monkeypatch.setattr(repository, "RECEIPT_CLAIM_SECONDS", -1)
+    assert mailer({"Records": [record]}) == {"batchItemFailures": []}
+    # Then the customer got the receipt email, once, and later deliveries send nothing more
+    assert mailer({"Records": [record]}) == {"batchItemFailures": []}
+    assert len(receipt_emails("ann.inv-2013@example.com")) == 1
 
 
 def test_a_paid_invoice_blocks_every_later_attempt_and_shows_already_paid(

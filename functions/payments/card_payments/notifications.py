@@ -4,8 +4,11 @@
 Whoever records the payment (the attempt that charged, the webhook, a reconciliation) commits that
 event in the same transaction as the payment, so no paid invoice goes without its receipt, and the
 customer's answer does not wait for the PDF or the email. A failed step fails the stream record,
-which is delivered again until it passes; the email is claimed before it is sent, so a redelivery
-never mails it twice. Templates: templates/emails/payment_receipt.*
+which is delivered again until it passes. The email is claimed before it is sent and marked sent
+after: a redelivery skips a sent one, and fails (to come again) while another delivery's claim is
+fresh; a claim left by a sender that stopped is taken over once stale, so no receipt is lost. The
+one way to a second email: marking it sent fails and the event is delivered again after the claim
+went stale. Templates: templates/emails/payment_receipt.*
 """
 
 from __future__ import annotations
@@ -24,6 +27,10 @@ from .models import Invoice
 from .states import EVENT_TYPES, Outcome
 
 PAID_EVENT = EVENT_TYPES[Outcome.SUCCEEDED]
+
+
+class ReceiptEmailInProgress(Exception):
+    """Another delivery of the same event claimed the email and has not finished: try again later."""
 
 
 def send_receipt(invoice: Invoice, base_url: str) -> str | None:
@@ -60,13 +67,22 @@ def deliver_receipt(event_type: str, event_json: str) -> str | None:
         return None
     receipts.store(invoice)  # the same key every time: a redelivery overwrites it with the same PDF
     now = datetime.now(UTC)
-    if not repository.claim_receipt_email(invoice.number, payment.charge_id, now):
+    claim = repository.claim_receipt_email(invoice.number, payment.charge_id, now)
+    if claim == "sent":
         logger.info("receipt email already sent", extra={"invoice": invoice.number})
         return None
+    if claim == "sending":  # fail the record: the stream delivers it again, and the claim ends
+        raise ReceiptEmailInProgress(f"the receipt email of {invoice.number} is being sent by another delivery")
     try:
         message_id = send_receipt(invoice, invoice.portal_url or "")
     except Exception:
-        repository.release_receipt_email(invoice.number, payment.charge_id)
+        try:
+            repository.release_receipt_email(invoice.number, payment.charge_id)
+        except Exception:  # the claim stays: it is taken over once stale (RECEIPT_CLAIM_SECONDS)
+            logger.exception("receipt email claim not released", extra={"invoice": invoice.number})
         raise
-    repository.confirm_receipt_email(invoice.number, payment.charge_id, message_id, now)
+    try:
+        repository.confirm_receipt_email(invoice.number, payment.charge_id, message_id, now)
+    except Exception:  # the email went out: failing the record would send it again once the claim is stale
+        logger.exception("receipt email sent but not marked sent", extra={"invoice": invoice.number})
     return message_id

@@ -34,7 +34,8 @@ from .states import InvoiceStatus, Outcome
 
 INVOICE_SK = "INVOICE"
 RECEIPT_EMAIL_PREFIX = "RECEIPT_EMAIL#"
-# A receipt email claimed longer ago than this was never confirmed (its sender stopped): send it again
+# A receipt email claimed longer ago than this (4x the mailer's 30 s timeout) and never confirmed: its
+# sender stopped, maybe before mailing it; the next delivery takes the claim over and sends it
 RECEIPT_CLAIM_SECONDS = 120
 ATTEMPT_PREFIX = "ATTEMPT#"
 DAY_INDEX = "ByAttemptDay"
@@ -328,27 +329,27 @@ def _failed_condition(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
-def claim_receipt_email(number: str, charge_id: str, now: datetime) -> bool:
-    """Claim the sending of this payment's receipt email: False if it was sent, or is being sent
-    (claimed less than RECEIPT_CLAIM_SECONDS ago)."""
+def claim_receipt_email(number: str, charge_id: str, now: datetime) -> str:
+    """Claim the sending of this payment's receipt email. Returns ``claimed`` (send it now), ``sent``
+    (it went out before) or ``sending`` (another delivery claimed it less than RECEIPT_CLAIM_SECONDS
+    ago and has not said how it went; an older claim is taken over)."""
     stale = now.timestamp() - RECEIPT_CLAIM_SECONDS
+    ddb = aws.client("dynamodb")
+    key = _receipt_email_key(number, charge_id)
     try:
-        aws.client("dynamodb").put_item(
+        ddb.put_item(
             TableName=_table(),
-            Item={
-                **_receipt_email_key(number, charge_id),
-                "status": {"S": "sending"},
-                "claimed_at": {"N": str(int(now.timestamp()))},
-            },
+            Item={**key, "status": {"S": "sending"}, "claimed_at": {"N": str(int(now.timestamp()))}},
             ConditionExpression="attribute_not_exists(pk) OR (#s = :sending AND claimed_at < :stale)",
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={":sending": {"S": "sending"}, ":stale": {"N": str(int(stale))}},
         )
     except ClientError as exc:
-        if _failed_condition(exc):
-            return False
-        raise
-    return True
+        if not _failed_condition(exc):
+            raise
+        item = ddb.get_item(TableName=_table(), Key=key, ConsistentRead=True).get("Item") or {}
+        return "sent" if item.get("status", {}).get("S") == "sent" else "sending"
+    return "claimed"
 
 
 def release_receipt_email(number: str, charge_id: str) -> None:
