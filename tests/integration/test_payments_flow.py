@@ -252,15 +252,22 @@ def test_a_visa_payment_is_charged_once_recorded_receipted_and_emailed(
     assert len(receipt_emails("ann.inv-2002@example.com")) == 1
 
 
+def paid_event_and_mailer(
+    stack: Stack, payments: LambdaHarness, simulator: ProcessorSimulator, number: str
+) -> tuple[dict[str, Any], Any]:
+    """A paid invoice's card_payment.succeeded stream record, and the receipt mailer's handler."""
+    token = link_token(put_invoice(payments, number))
+    assert pay(payments, token, card_token(simulator, MASTERCARD))[0] == 200
+    records = outbox_stream_event(stack, "PaymentsSendReceiptFunction")
+    (record,) = [r for r in records["Records"] if number in r["dynamodb"]["NewImage"]["event"]["S"]]
+    return record, payments.handler("PaymentsSendReceiptFunction")
+
+
 def test_a_receipt_email_that_fails_is_retried_from_the_stream_and_sent_once(
     stack: Stack, payments: LambdaHarness, simulator: ProcessorSimulator
 ) -> None:
     # Given a paid invoice and its paid event on the outbox stream
-    token = link_token(put_invoice(payments, "INV-2012"))
-    assert pay(payments, token, card_token(simulator, MASTERCARD))[0] == 200
-    records = outbox_stream_event(stack, "PaymentsSendReceiptFunction")
-    (record,) = [r for r in records["Records"] if "INV-2012" in r["dynamodb"]["NewImage"]["event"]["S"]]
-    mailer = payments.handler("PaymentsSendReceiptFunction")
+    record, mailer = paid_event_and_mailer(stack, payments, simulator, "INV-2012")
     # When SES is unavailable as the mailer sends it
     with Stubber(aws.client("sesv2")) as ses_down:
         ses_down.add_client_error("send_email", service_error_code="TooManyRequestsException", http_status_code=429)
@@ -279,11 +286,7 @@ def test_a_receipt_email_claimed_by_a_delivery_that_stopped_is_sent_once_its_cla
     stack: Stack, payments: LambdaHarness, simulator: ProcessorSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a paid invoice whose receipt email a delivery claimed, then stopped (a timeout, a crash)
-    token = link_token(put_invoice(payments, "INV-2013"))
-    assert pay(payments, token, card_token(simulator, VISA))[0] == 200
-    records = outbox_stream_event(stack, "PaymentsSendReceiptFunction")
-    (record,) = [r for r in records["Records"] if "INV-2013" in r["dynamodb"]["NewImage"]["event"]["S"]]
-    mailer = payments.handler("PaymentsSendReceiptFunction")
+    record, mailer = paid_event_and_mailer(stack, payments, simulator, "INV-2013")
     repository = sys.modules["card_payments.repository"]  # the mailer's own, as it loaded it
     charge_id = charges_for(simulator, "INV-2013")[0]["id"]
     assert repository.claim_receipt_email("INV-2013", charge_id, datetime.now(UTC)) == "claimed"
