@@ -305,22 +305,16 @@ def lead_form(
     status: int = 200,
     **extra: Any,
 ) -> Response:
-    bucket = env("IMAGES_BUCKET")
-    draft = photos.draft(f"advertiser-{who.subject_id}", draft_id)
-    found = photos.draft_photos(S3, bucket, draft)
-    back = f"{web.origin(app.current_request)}/leadworks/leads/new?draft={draft.draft_id}"
-    upload = photos.upload_form(S3, bucket, draft.prefix + secrets.token_hex(8), back) if len(found) < 10 else None
+    form_url = f"{web.origin(app.current_request)}/leadworks/leads/new"
     return lead_page(
         "intake/form.html",
         who,
         status,
         title="New lead",
-        photos=found,
-        upload=upload,
         values=values,
         errors=errors,
-        draft_id=draft.draft_id,
         action="/leadworks/leads",
+        **photos.intake_photos(S3, env("IMAGES_BUCKET"), f"advertiser-{who.subject_id}", draft_id, form_url),
         **extra,
     )
 
@@ -463,7 +457,8 @@ def list_leads() -> Response:
     )
     if web.wants_json(request):
         return web.json_response(page)
-    return lead_page("leadworks/list.html", who, title="Leads", page=page, first_page=not after)
+    page = {**page, "leads": [web.dated(row, "created_at") for row in rows]}
+    return lead_page("leads/list.html", who, title="Leads", page=page, first_page=not after)
 
 
 @app.route("/leadworks/leads/{lead_id}", methods=["GET"])
@@ -500,8 +495,12 @@ def view_lead(lead_id: str) -> Response:
     if web.wants_json(request):
         return web.json_response(detail)
     urls = [photos.view_url(S3, env("IMAGES_BUCKET"), p["key"], p["content_type"]) for p in lead["photos"]]
+    detail = {
+        "lead": web.dated(lead, "created_at"),
+        "correspondence": [web.dated(m, "received_at") for m in messages],
+    }
     return lead_page(
-        "leadworks/detail.html",
+        "leads/detail.html",
         who,
         title="Lead",
         detail=detail,

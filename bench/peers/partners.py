@@ -771,10 +771,10 @@ def list_proposals() -> Response:
     ranges = {"today": "Today", "7d": "Last 7 days", "30d": "Last 30 days", "month": "This month", "year": "This year"}
     shown = {"owner": filters.owner, "range": filters.range, "opportunity": filters.opportunity}
     return partner_page(
-        "partners/list.html",
+        "proposals/list.html",
         who,
         title="Your proposals",
-        page=page,
+        page=web.listing(items=[web.dated(i, "sent_at") for i in items], next_cursor=next_cursor),
         owners=owners,
         filters=shown,
         filtered=any(shown.values()),
@@ -820,13 +820,14 @@ def view_proposal(proposal_id: str) -> Response:
     if web.wants_json(request):
         return web.json_response({**proposal, "images": views})
     for line in proposal["products"]:
-        line["line_total"] = (Decimal(line["quantity"]) * Decimal(line["unit_price"])).quantize(Decimal("0.01"))
+        line["quantity"], line["unit_price"] = Decimal(line["quantity"]), Decimal(line["unit_price"])
+        line["line_total"] = (line["quantity"] * line["unit_price"]).quantize(Decimal("0.01"))
     proposal["total"] = sum((line["line_total"] for line in proposal["products"]), Decimal("0.00"))
     return partner_page(
-        "partners/detail.html",
+        "proposals/detail.html",
         who,
         title=f"Proposal {proposal_id}",
-        proposal=proposal,
+        proposal=web.dated(proposal, "sent_at"),
         images=views,
         tab=tab,
         tabs=TABS,
@@ -991,23 +992,17 @@ def open_notice(token: str) -> Response:
 def rph_form_page(
     who: web.Identity, draft_id: str | None, values: dict[str, str], errors: dict[str, str], status: int = 200
 ) -> Response:
-    bucket = env("IMAGES_BUCKET")
-    draft = photos.draft(f"partner-{who.subject_id}", draft_id)
-    found = photos.draft_photos(S3, bucket, draft)
-    back = f"{web.origin(app.current_request)}/partners/rph/new?draft={draft.draft_id}"
-    upload = photos.upload_form(S3, bucket, draft.prefix + secrets.token_hex(8), back) if len(found) < 10 else None
+    form_url = f"{web.origin(app.current_request)}/partners/rph/new"
     return partner_page(
         "intake/form.html",
         who,
         status,
         title="Send us a job (new RPH)",
-        photos=found,
-        upload=upload,
         values=values,
         errors=errors,
-        draft_id=draft.draft_id,
         action="/partners/rph",
         active="rph",
+        **photos.intake_photos(S3, env("IMAGES_BUCKET"), f"partner-{who.subject_id}", draft_id, form_url),
     )
 
 
@@ -1088,7 +1083,8 @@ def list_rphs() -> Response:
     rphs = [outbox.plain(i) for i in answer.get("Items", [])]
     if web.wants_json(app.current_request):
         return web.json_response({"items": rphs})
-    return partner_page("partners/rph_list.html", who, title="Your RPHs", rphs=rphs, active="rph")
+    rphs = [web.dated(r, "created_at") for r in rphs]
+    return partner_page("rph/list.html", who, title="Your RPHs", rphs=rphs, active="rph")
 
 
 @app.route("/partners/rph/{rph_id}", methods=["GET"])
@@ -1102,7 +1098,8 @@ def show_rph(rph_id: str) -> Response:
     if web.wants_json(request):
         return web.json_response(rph)
     urls = [photos.view_url(S3, env("IMAGES_BUCKET"), p["key"], p["content_type"]) for p in rph["photos"]]
-    return partner_page("partners/rph_view.html", who, title=f"RPH {rph_id}", rph=rph, photos=urls, active="rph")
+    rph = web.dated(rph, "created_at")
+    return partner_page("rph/view.html", who, title=f"RPH {rph_id}", rph=rph, photos=urls, active="rph")
 
 
 # -- event sources -------------------------------------------------------------------------------

@@ -378,7 +378,7 @@ def payment_page(request: Any, invoice: dict[str, Any], token: str, status: int 
         }
         if web.wants_json(request):
             return web.json_response({k: v for k, v in context.items() if k != "invoice"}, status)
-        return web.page("payments/paid.html", status, title=f"Invoice {invoice['number']} is paid", **context)
+        return web.page("paid.html", status, title=f"Invoice {invoice['number']} is paid", **context)
     csrf_token, csrf_cookie = signing.issue_csrf(ring(), web.cookie(request, "csrf"))
     query = urlencode({"origin": base, "label": f"Pay {display(int(invoice['amount_minor']), invoice['currency'])}"})
     context = {
@@ -398,11 +398,11 @@ def payment_page(request: Any, invoice: dict[str, Any], token: str, status: int 
     if web.wants_json(request):
         return web.json_response({k: v for k, v in context.items() if k not in ("invoice", "csrf_token")}, status)
     return web.page(
-        "payments/pay.html",
+        "pay.html",
         status,
         [csrf_cookie] if csrf_cookie else None,
         title=f"Pay invoice {invoice['number']}",
-        **context,
+        **{**context, "invoice": web.dated(invoice, "due_date")},
     )
 
 

@@ -49,6 +49,17 @@ def upload_form(
     return {"url": post["url"], "fields": post["fields"], "max_bytes": MAX_IMAGE_BYTES}
 
 
+def intake_photos(s3: Any, bucket: str, owner: str, draft_id: str | None, form_url: str) -> dict[str, Any]:
+    """The intake form's photo part: the draft's photos so far, and an upload form while there is room
+    (its redirect comes back to ``form_url`` with the draft)."""
+    photo_draft = draft(owner, draft_id)
+    found = draft_photos(s3, bucket, photo_draft)
+    back = f"{form_url}?draft={photo_draft.draft_id}"
+    room = len(found) < MAX_PHOTOS
+    upload = upload_form(s3, bucket, photo_draft.prefix + secrets.token_hex(8), back) if room else None
+    return {"photos": found, "upload": upload, "draft_id": photo_draft.draft_id}
+
+
 def verified(s3: Any, bucket: str, photo_draft: Draft) -> list[dict[str, Any]]:
     """The draft's photos that are images by their bytes; anything else is deleted."""
     kept: list[dict[str, Any]] = []

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from datetime import datetime
 from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
@@ -30,6 +32,16 @@ JINJA = Environment(
     lstrip_blocks=True,
 )
 JINJA.globals.update(company_name=os.environ.get("COMPANY_NAME", ""), logo_url=os.environ.get("LOGO_URL", ""))
+
+
+def dated(item: dict[str, Any], *fields: str) -> dict[str, Any]:
+    """A stored record with its ISO-8601 fields as datetimes: what the portals' templates format."""
+    return {**item, **{f: datetime.fromisoformat(item[f]) for f in fields if isinstance(item.get(f), str)}}
+
+
+def listing(**fields: Any) -> SimpleNamespace:
+    """A page of a list for a template (``page.items`` must not be a dict's method)."""
+    return SimpleNamespace(**fields)
 
 
 def use_templates_of(portal: str) -> None:
