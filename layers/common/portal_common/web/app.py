@@ -26,7 +26,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from portal_common.errors import PortalError
 from portal_common.observability import logger, metrics, tracer
 from portal_common.web.errors import register_error_answers
-from portal_common.web.openapi_docs import describe_errors
+from portal_common.web.openapi_docs import describe_errors, expand_form_bodies
 from portal_common.web.pages import add_template_dir
 from portal_common.web.request_guard import check_request
 
@@ -53,7 +53,7 @@ class _PortalRoutes:
 
     def get_openapi_json_schema(self, **kwargs: Any) -> str:
         document = json.loads(super().get_openapi_json_schema(**kwargs))  # type: ignore[misc]
-        return json.dumps(describe_errors(document))
+        return json.dumps(describe_errors(expand_form_bodies(document)))
 
 
 class PortalResolver(_PortalRoutes, APIGatewayHttpResolver):

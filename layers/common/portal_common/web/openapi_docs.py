@@ -118,12 +118,44 @@ def merge(*parts: dict[int, Any]) -> dict[int, Any]:
 NO_FIELDS: dict[str, Any] = {"type": "object", "properties": {}}
 
 
+FORM_MARK = "x-portal-form-body"
+_forms: dict[str, tuple[type[BaseModel] | dict[str, Any], bool, dict[str, Any] | None]] = {}
+
+
 def form_body(
     fields: type[BaseModel] | dict[str, Any], *, csrf: bool = True, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The request body of a form route that reads it itself (portal_common.web.forms.read_form), for
     ``openapi_extensions``: a urlencoded form (with the CSRF token) or the same fields as JSON.
-    ``extra``: more fields ({name: schema}) the route reads beside the model's."""
+    ``extra``: more fields ({name: schema}) the route reads beside the model's.
+
+    Only a mark at import (a route is declared on every cold start, its description is asked for
+    rarely): ``expand_form_bodies`` builds the schemas when the OpenAPI document is made."""
+    key = str(len(_forms))
+    _forms[key] = (fields, csrf, extra)
+    return {FORM_MARK: key}
+
+
+def expand_form_bodies(document: dict[str, Any]) -> dict[str, Any]:
+    """Every operation's form mark (``form_body``), replaced by its request body."""
+    for operations in (document.get("paths") or {}).values():
+        for operation in operations.values():
+            key = operation.pop(FORM_MARK, None)
+            if key is not None:
+                operation["requestBody"] = _without_nulls(_request_body(*_forms[key]))
+    return document
+
+
+def _without_nulls(value: Any) -> Any:
+    """As Powertools writes its document (exclude_none): a ``null`` is left out."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _request_body(fields: type[BaseModel] | dict[str, Any], csrf: bool, extra: dict[str, Any] | None) -> dict[str, Any]:
     schema = copy.deepcopy(fields) if isinstance(fields, dict) else _flat_schema(fields)
     if extra:
         schema.setdefault("properties", {}).update(copy.deepcopy(extra))
@@ -132,13 +164,11 @@ def form_body(
         form.setdefault("properties", {})["csrf_token"] = {"type": "string", "description": "from the form's page"}
         form["required"] = sorted({*form.get("required", []), "csrf_token"})
     return {
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/x-www-form-urlencoded": {"schema": form},
-                "application/json": {"schema": copy.deepcopy(schema)},
-            },
-        }
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {"schema": form},
+            "application/json": {"schema": copy.deepcopy(schema)},
+        },
     }
 
 
