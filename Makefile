@@ -74,8 +74,9 @@ lint: install ## ruff, mypy, cfn-lint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers/common/portal_common
-	@# each portal folder is a Lambda code root of its own (its packages are top-level there)
-	for portal in functions/*/; do (cd $$portal && MYPYPATH=$(CURDIR)/layers/common $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml .) || exit 1; done
+	@# each portal folder is a Lambda code root of its own (its packages are top-level there);
+	@# mypy's cache stays out of it, or `sam build` would ship the cache inside the function
+	for portal in functions/*/; do (cd $$portal && MYPYPATH=$(CURDIR)/layers/common $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml --cache-dir $(CURDIR)/.mypy_cache/$$(basename $$portal) .) || exit 1; done
 	$(TOOLS)/bin/cfn-lint template.yaml
 
 fmt: install ## format the code
