@@ -1,6 +1,6 @@
-"""The artifact the cold-start benchmark runs: `make build`'s recipe (sam build + unchecked-hash
-.pyc), for this machine's architecture. The template deploys arm64; this machine may be x86_64,
-where arm64 wheels (pydantic-core, cryptography) cannot load — so the benchmark builds the same
+"""The artifact the cold-start benchmark runs: `make build`'s recipe (sam build, templates compiled
+ahead, unchecked-hash .pyc), for this machine's architecture. The template deploys arm64; this
+machine may be x86_64, where arm64 wheels (pydantic-core, cryptography) cannot load — so the benchmark builds the same
 template with the architecture switched, into .aws-sam/bench-build."""
 
 from __future__ import annotations
@@ -82,6 +82,11 @@ def build_for_this_machine() -> Path:
         )
     finally:
         temp.unlink(missing_ok=True)
+    subprocess.run(  # noqa: S603
+        [python313, "-m", "portal_common.web.compiled_templates", str(BENCH_BUILD)],
+        check=True,
+        env={**env, "PYTHONPATH": str(BENCH_BUILD / "CommonLayer" / "python")},
+    )
     subprocess.run(  # noqa: S603
         [
             python313,

@@ -49,3 +49,35 @@ def test_every_function_is_built_with_the_layer(build_dir: Path) -> None:
         assert (build_dir / logical_id).is_dir(), f"{logical_id} was not built"
     assert (build_dir / "CommonLayer" / "python" / "portal_common" / "__init__.py").exists()
     assert (build_dir / "CommonLayer" / "python" / "pydantic").is_dir()
+
+
+def test_every_shipped_template_is_compiled_from_its_own_source(build_dir: Path) -> None:
+    """Given the artifact, when each template folder's ahead-of-time modules are compared with a
+    fresh compile of the folder's sources (same options, same pinned Jinja2), then every template
+    has its module, each module is what its source compiles to, and no module is left over."""
+    from jinja2 import FileSystemLoader, ModuleLoader
+
+    from portal_common.web.compiled_templates import COMPILED, new_environment, template_folders
+
+    folders = template_folders(build_dir)
+    assert build_dir / "CommonLayer" / "python" / "portal_common" / "templates" in folders
+    assert any(folder.parent.name == "PartnersListProposalsFunction" for folder in folders)
+    problems, compiled = [], 0
+    for folder in folders:
+        env = new_environment(FileSystemLoader(str(folder)))
+        names = [n for n in env.list_templates() if n.endswith((".html", ".txt")) and not n.startswith(COMPILED)]
+        expected = {ModuleLoader.get_module_filename(n): n for n in names}
+        shipped = {p.name for p in (folder / COMPILED).glob("*.py")}
+        if leftovers := shipped - set(expected):
+            problems.append(f"{folder}: modules without a template: {sorted(leftovers)}")
+        for module, name in expected.items():
+            source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+            path = folder / COMPILED / module
+            if not path.exists():
+                problems.append(f"{folder}: {name} was not compiled")
+            elif path.read_text() != env.compile(source, name, filename, raw=True, defer_init=True):
+                problems.append(f"{folder}: {name} is stale")
+            else:
+                compiled += 1
+    assert problems == [], problems[:10]
+    assert compiled > 100

@@ -1,7 +1,8 @@
 """Pages: Jinja2 with autoescape, one base layout, the company's name and logo from settings.
 
 Jinja2 is imported when the first page or email is rendered, not with this module: every function
-imports it (error answers), and those that answer only JSON never load Jinja2 at all."""
+imports it (error answers), and those that answer only JSON never load Jinja2 at all. In the built
+artifact the templates come compiled ahead of time (portal_common.web.compiled_templates)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
+SHARED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _template_dirs: list[Path] = []
 
 
@@ -44,17 +46,12 @@ def add_template_dir(path: Path) -> None:
 
 @cache
 def environment() -> Environment:
-    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
+    from jinja2 import ChoiceLoader
 
-    env = Environment(
-        loader=ChoiceLoader(
-            [FileSystemLoader([str(p) for p in _template_dirs]), PackageLoader("portal_common", "templates")]
-        ),
-        # HTML everywhere except plain-text email parts and subjects (*.txt): "O'Brien", not "O&#39;Brien"
-        autoescape=select_autoescape(disabled_extensions=("txt",), default=True, default_for_string=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    from portal_common.web.compiled_templates import loader_for, new_environment
+
+    folders = [*_template_dirs, SHARED_TEMPLATES]
+    env = new_environment(ChoiceLoader([loader_for(folder) for folder in folders]))
     settings = load_settings(PortalSettings)
     env.globals.update(company_name=settings.company_name, logo_url=settings.logo_url)
     return env
