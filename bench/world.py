@@ -379,11 +379,33 @@ class World:
     def _infosite(self) -> None:
         upsert = self.handler("UpsertContactFunction")
         self.contacts = {}
-        for name in ("quote", "unsubscribe-page", "unsubscribe-1", "unsubscribe-2", "nurture"):
+        for name in ("quote", "alert", "unsubscribe-page", "unsubscribe-1", "unsubscribe-2", "nurture"):
             contact_id = unique(f"bench-{name}-")
             answer = upsert(self._contact_event(contact_id))
             assert answer["statusCode"] == 200, answer["body"]
             self.contacts[name] = contact_id
+        quote = self.handler("QuoteFunction")
+        for _ in range(2):  # two quote requests: their events are the alert mailer's stream records
+            answer = quote(self._quote_post("alert"))
+            assert answer["statusCode"] == 200, answer["body"]
+
+    def _quote_post(self, contact: str) -> dict[str, Any]:
+        """The quote form's POST for one of the world's contacts, from a new nurture email's link."""
+        from infosite.link_subjects import QUOTE, quote_subject
+
+        csrf_token, cookie = self.csrf()
+        token = self.sign(QUOTE, quote_subject(self.contacts[contact], uuid.uuid4().hex))
+        form = {
+            "name": "Pat Prospect",
+            "email": f"{self.contacts[contact]}@example.com",
+            "phone": "+1 555 0100",
+            "company": "Prospect Homes",
+            "needs": "The drive is cracked; I would like it resurfaced.",
+            "contact_by": "phone",
+            "best_time": "weekday mornings",
+            "csrf_token": csrf_token,
+        }
+        return self._url_event("quote_request", "POST", token, form=form, cookies=[cookie])
 
     def _outbox(self) -> None:
         """Two events still waiting in the outbox: the relay's stream records."""
@@ -395,6 +417,12 @@ class World:
             FilterExpression="#t = :paid",
             ExpressionAttributeNames={"#t": "type"},
             ExpressionAttributeValues={":paid": {"S": "card_payment.succeeded"}},
+        )["Items"][:2]
+        self.quote_items = self.aws("dynamodb").scan(
+            TableName=self.stack.refs["OutboxTable"],
+            FilterExpression="#t = :lead",
+            ExpressionAttributeNames={"#t": "type"},
+            ExpressionAttributeValues={":lead": {"S": "lead.created_from_quote"}},
         )["Items"][:2]
 
     # -- request shapes ----------------------------------------------------------------------------
@@ -1083,24 +1111,7 @@ class World:
             return made[0], made[1]
 
         def quote() -> tuple[dict[str, Any], dict[str, Any]]:
-            from infosite.link_subjects import QUOTE, quote_subject
-
-            made = []
-            for _ in range(2):
-                csrf_token, cookie = self.csrf()
-                token = self.sign(QUOTE, quote_subject(self.contacts["quote"], uuid.uuid4().hex))
-                form = {
-                    "name": "Pat Prospect",
-                    "email": f"{self.contacts['quote']}@example.com",
-                    "phone": "+1 555 0100",
-                    "company": "Prospect Homes",
-                    "needs": "The drive is cracked; I would like it resurfaced.",
-                    "contact_by": "phone",
-                    "best_time": "weekday mornings",
-                    "csrf_token": csrf_token,
-                }
-                made.append(self._url_event("quote_request", "POST", token, form=form, cookies=[cookie]))
-            return made[0], made[1]
+            return self._quote_post("quote"), self._quote_post("quote")
 
         return [
             Route(
@@ -1138,6 +1149,9 @@ class World:
         def receipt_mail() -> tuple[dict[str, Any], dict[str, Any]]:
             return stream_events("payments/send_receipt.json", self.paid_items)
 
+        def quote_alert() -> tuple[dict[str, Any], dict[str, Any]]:
+            return stream_events("infosite/send_quote_alert.json", self.quote_items)
+
         def nurture() -> tuple[dict[str, Any], dict[str, Any]]:
             made = []
             for _ in range(2):
@@ -1166,6 +1180,13 @@ class World:
                 "OutboxTable stream (card_payment.succeeded) → receipt PDF and email",
                 "ok",
                 receipt_mail,
+                kind="event",
+            ),
+            Route(
+                "QuoteAlertFunction",
+                "OutboxTable stream (created_from_quote) → quote alert email",
+                "ok",
+                quote_alert,
                 kind="event",
             ),
             Route("NurtureSenderFunction", "NurtureQueue → nurture email", "ok", nurture, kind="event"),

@@ -375,19 +375,23 @@ def send_quote() -> Response:
             ),
         ],
         [
-            outbox.crm_event(f"{record}.created_from_quote", "infosite", actor, subject, {**quote, "contact": details}),
+            outbox.crm_event(
+                f"{record}.created_from_quote",
+                "infosite",
+                actor,
+                subject,
+                {
+                    "record": record,
+                    "quote_key": key,
+                    "contact": {"id": contact_id, "kind": contact["kind"], "owner": contact.get("owner"), **details},
+                    "request": {"needs": form.needs, "contact_by": form.contact_by, "best_time": form.best_time},
+                    "assigned_to": recipients,
+                },
+            ),
             outbox.crm_event("contact.updated", "infosite", actor, subject, {"contact_id": contact_id, **details}),
             outbox.activity("infosite", actor, "requested_quote", subject, record, key),
         ],
         {0: NotFound("We could not find your details."), 1: Conflict("received already")},
-    )
-    for to in recipients:
-        send_email(to, "quote_alert", {"contact": contact, "quote": quote, "form": details})
-    DDB.update_item(
-        TableName=table,
-        Key=contact_key(contact_id, f"QUOTE#{key}"),
-        UpdateExpression="SET alerted_at = :now",
-        ExpressionAttributeValues={":now": {"S": at}},
     )
     receipt = {
         "record": record,
@@ -399,6 +403,51 @@ def send_quote() -> Response:
     if web.wants_json(request):
         return web.json_response(receipt)
     return web.page("infosite/quote_thanks.html", receipt=receipt)
+
+
+@app.on_dynamodb_record(stream_arn=os.environ.get("OUTBOX_STREAM_ARN", "outbox-stream"), batch_size=10)
+def send_quote_alert(event: Any) -> dict[str, Any]:
+    """Each quote's created_from_quote outbox event: the alert email, once (claimed first); a failed
+    record is reported back (partial batch)."""
+    failures = []
+    for record in event:
+        image = record.new_image or {}
+        if image.get("type", {}).get("S") not in ("lead.created_from_quote", "opportunity.created_from_quote"):
+            continue
+        data = json.loads(image["event"]["S"])["data"]
+        contact = data["contact"]
+        key = contact_key(contact["id"], f"QUOTE_ALERT#{data['quote_key']}")
+        try:
+            DDB.put_item(
+                TableName=env("CONTACTS_TABLE"),
+                Item={**key, "status": {"S": "sending"}, "claimed_at": {"N": str(int(datetime.now(UTC).timestamp()))}},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                failures.append({"itemIdentifier": record.sequence_number})
+            continue
+        context = {
+            "contact": contact,
+            "quote": data["request"],
+            "record": data["record"],
+            "is_owner": bool(contact["owner"]),
+        }
+        try:
+            for to in data["assigned_to"]:
+                send_email(to, "quote_alert", context, {"Reply-To": contact["email"]})
+        except ClientError:
+            DDB.delete_item(TableName=env("CONTACTS_TABLE"), Key=key)
+            failures.append({"itemIdentifier": record.sequence_number})
+            continue
+        DDB.update_item(
+            TableName=env("CONTACTS_TABLE"),
+            Key=key,
+            UpdateExpression="SET #s = :sent",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":sent": {"S": "sent"}},
+        )
+    return {"batchItemFailures": failures}
 
 
 # -- SQS: the nurture sender ---------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 GET  /?token=...  the form, prefilled from the contact (or the thank-you page if already sent).
 POST /?token=...  validates; stores the request and the contact's details with the CRM event (a lead
-                  for a prospect, an opportunity for a customer); alerts the assigned users; thanks.
+                  for a prospect, an opportunity for a customer); thanks. The assigned users' alert
+                  goes out from the outbox stream (send_quote_alert.py).
 """
 
 from pathlib import Path

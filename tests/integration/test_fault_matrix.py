@@ -567,12 +567,25 @@ def unsubscribe_page(w: World) -> Request:
     return Request(url_event("unsubscribe", "POST", token, body=body, content_type=FORM, cookies=cookies))
 
 
-def quote_request(w: World) -> Request:
+def _quote_post(w: World) -> tuple[str, Request]:
     contact_id = _contact(w)
     _, token = nurture_links(w.functions, contact_id)
     cookies, csrf_token = csrf_of(w.invoke("QuoteFunction", url_event("quote_request", "GET", token)))
     body = urlencode({**quote_form(email=f"{contact_id}@example.com"), "csrf_token": csrf_token})
-    return Request(url_event("quote_request", "POST", token, body=body, content_type=FORM, cookies=cookies))
+    return contact_id, Request(url_event("quote_request", "POST", token, body=body, content_type=FORM, cookies=cookies))
+
+
+def quote_request(w: World) -> Request:
+    return _quote_post(w)[1]
+
+
+def send_quote_alert(w: World) -> Request:
+    """A submitted quote's lead.created_from_quote event, as the outbox stream hands it to the mailer."""
+    contact_id, quote = _quote_post(w)
+    assert w.invoke("QuoteFunction", quote.event)["statusCode"] == 200
+    records = outbox_stream_event(w.stack, "QuoteAlertFunction", first=int(time.time() * 1000))
+    (record,) = [r for r in records["Records"] if f'"contact:{contact_id}"' in r["dynamodb"]["NewImage"]["event"]["S"]]
+    return Request({"Records": [record]}, kind="batch", item=record["dynamodb"]["SequenceNumber"])
 
 
 def queue_nurture_email(w: World) -> Request:
@@ -844,6 +857,23 @@ PATHS = {
         WritePath("unsubscribe_one_click", "UnsubscribeFunction", unsubscribe_one_click),
         WritePath("unsubscribe_page", "UnsubscribeFunction", unsubscribe_page),
         WritePath("quote_request", "QuoteFunction", quote_request),
+        WritePath(
+            "send_quote_alert",
+            "QuoteAlertFunction",
+            send_quote_alert,
+            # the alert's claim (QUOTE_ALERT#): bookkeeping of the mailer, not a record the CRM hears of
+            frozenset({"ContactsTable"}),
+            {
+                "dynamodb.UpdateItem": Known(
+                    "the alert went out but cannot be marked sent: logged, and the record succeeds. A "
+                    "redelivery while the claim is fresh fails, to be delivered again (as when a sender timed "
+                    "out before mailing); after the claim's 2 minutes it would send a second alert, the "
+                    "price of never losing one",
+                    absorbed=True,
+                    retry_refused=True,
+                )
+            },
+        ),
         WritePath("queue_nurture_email", "QueueNurtureEmailFunction", queue_nurture_email),
         WritePath(
             "send_nurture_email",

@@ -13,10 +13,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import boto3
+from botocore.stub import Stubber
 from moto.ses.models import ses_backends
 
 from local.template import ACCOUNT_ID, Stack
+from portal_common import aws
 from tests.support.lambda_env import LambdaHarness, sample_event
+from tests.support.outbox_stream import outbox_stream_event
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -238,6 +241,18 @@ def submit(page: Any, token: str, fields: dict[str, str]) -> dict[str, Any]:
     return page(form_post(page, token, fields))
 
 
+def alert_records(stack: Stack, contact_id: str) -> dict[str, Any]:
+    """The contact's quote events as the outbox stream hands them to the alert mailer (its filter)."""
+    records = outbox_stream_event(stack, "QuoteAlertFunction")["Records"]
+    return {"Records": [r for r in records if f"contact:{contact_id}" in r["dynamodb"]["NewImage"]["event"]["S"]]}
+
+
+def run_alert_mailer(stack: Stack, lambdas: LambdaHarness, contact_id: str) -> None:
+    records = alert_records(stack, contact_id)
+    assert records["Records"], "no quote event on the stream"
+    assert lambdas.invoke("QuoteAlertFunction", records) == {"batchItemFailures": []}
+
+
 def test_the_quote_form_is_prefilled_from_the_contact(stack: Stack, lambdas: LambdaHarness) -> None:
     contact_id = unique("q")
     upsert(lambdas, contact_id, name="Ann O'Brien", phone="+1 555 0199", company="Acme & Sons")
@@ -274,9 +289,12 @@ def test_a_prospect_quote_creates_a_lead_updates_the_contact_and_alerts_the_fall
     assert lead["data"]["request"]["needs"].startswith("The drive is cracked")
     assert lead["data"]["assigned_to"] == ["sales-desk@example.com"]
     assert told["activity"]["data"]["action"] == "requested_quote"
-    # And the fallback list is alerted (the contact has no owner)
-    (alert,) = mail_to("sales-desk@example.com")[-1:]
+    # And when the alert mailer reads the event from the stream, the fallback list is alerted (no owner)
+    run_alert_mailer(stack, lambdas, contact_id)
+    (alert,) = [m for m in mail_to("sales-desk@example.com") if contact_id in str(m["Reply-To"])]
     assert "New lead" in alert["Subject"] and alert["Reply-To"] == f"{contact_id}@example.com"
+    text = str(alert.get_body(preferencelist=("plain",)).get_content())  # type: ignore[union-attr]
+    assert "New Homes Ltd" in text and "The drive is cracked" in text
 
 
 def test_a_customer_quote_creates_an_opportunity_and_alerts_the_owner(stack: Stack, lambdas: LambdaHarness) -> None:
@@ -288,6 +306,9 @@ def test_a_customer_quote_creates_an_opportunity_and_alerts_the_owner(stack: Sta
     assert answer["statusCode"] == 200
     types = [e["type"] for e in events_about(stack, contact_id)]
     assert "opportunity.created_from_quote" in types and "lead.created_from_quote" not in types
+    # The answer did not wait for the alert: the mailer sends it from the stream
+    assert mail_to(owner) == []
+    run_alert_mailer(stack, lambdas, contact_id)
     (alert,) = mail_to(owner)
     assert "New opportunity" in alert["Subject"]
 
@@ -304,12 +325,42 @@ def test_submitting_twice_creates_one_request_and_one_alert(stack: Stack, lambda
     # Then both thank the contact, the second saying it was received already
     assert first["statusCode"] == second["statusCode"] == 200
     assert "already received" in second["body"] and "already received" not in first["body"]
-    # And there is one lead, one alert
+    # And there is one lead, and one alert however often the stream delivers its event
     assert [e["type"] for e in events_about(stack, contact_id)].count("lead.created_from_quote") == 1
+    run_alert_mailer(stack, lambdas, contact_id)
+    run_alert_mailer(stack, lambdas, contact_id)
     assert len(mail_to(owner)) == 1
     # And opening the link again shows the thank-you page, not the form
     again = page(url_event("quote_request", "GET", token))
     assert "already received" in again["body"] and 'name="needs"' not in again["body"]
+
+
+def test_an_alert_that_fails_is_retried_from_the_stream_and_sent_once(stack: Stack, lambdas: LambdaHarness) -> None:
+    # Given a submitted quote whose event is on the outbox stream
+    contact_id = unique("q")
+    owner = f"am-{contact_id}@example.com"
+    upsert(lambdas, contact_id, kind="customer", owner=owner)
+    _, token = nurture_links(lambdas, contact_id)
+    assert (
+        submit(lambdas.handler("QuoteFunction"), token, quote_form(email=f"{contact_id}@example.com"))["statusCode"]
+        == 200
+    )
+    records = alert_records(stack, contact_id)
+    (record,) = records["Records"]
+    mailer = lambdas.handler("QuoteAlertFunction")
+    # When SES is unavailable as the mailer sends the alert
+    with Stubber(aws.client("sesv2")) as ses_down:
+        ses_down.add_client_error("send_email", service_error_code="TooManyRequestsException", http_status_code=429)
+        answer = mailer(records)
+    # Then the record is reported failed, so the stream delivers it again, and nothing was mailed
+    assert answer == {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
+    assert mail_to(owner) == []
+    # When the stream delivers it again, twice
+    assert mailer(records) == {"batchItemFailures": []}
+    assert mailer(records) == {"batchItemFailures": []}
+    # Then the owner got exactly one alert
+    (alert,) = mail_to(owner)
+    assert "New opportunity" in alert["Subject"]
 
 
 def test_an_invalid_quote_form_shows_each_error_beside_its_field(stack: Stack, lambdas: LambdaHarness) -> None:

@@ -25,7 +25,7 @@ from pypdf import PdfReader
 
 from local.processor_simulator import ProcessorSimulator, sign_webhook
 from local.template import Stack
-from portal_common import aws
+from portal_common import aws, sent_once
 from tests.support.lambda_env import LambdaHarness, sample_event
 from tests.support.outbox_stream import outbox_stream_event
 
@@ -288,15 +288,17 @@ def test_a_receipt_email_claimed_by_a_delivery_that_stopped_is_sent_once_its_cla
     # Given a paid invoice whose receipt email a delivery claimed, then stopped (a timeout, a crash)
     record, mailer = paid_event_and_mailer(stack, payments, simulator, "INV-2013")
     repository = sys.modules["card_payments.repository"]  # the mailer's own, as it loaded it
+    notifications = sys.modules["card_payments.notifications"]
     charge_id = charges_for(simulator, "INV-2013")[0]["id"]
-    assert repository.claim_receipt_email("INV-2013", charge_id, datetime.now(UTC)) == "claimed"
+    table, key = repository.receipt_email_claim("INV-2013", charge_id)
+    assert sent_once.claim(table, key, datetime.now(UTC), notifications.RECEIPT_CLAIM_SECONDS) == "claimed"
     # When the stream delivers the event while that claim is fresh
     answer = mailer({"Records": [record]})
     # Then the record fails (the stream delivers it again later) and nothing is mailed yet
     assert answer == {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
     assert receipt_emails("ann.inv-2013@example.com") == []
     # When it is delivered again after the claim went stale
-    monkeypatch.setattr(repository, "RECEIPT_CLAIM_SECONDS", -1)
+    monkeypatch.setattr(notifications, "RECEIPT_CLAIM_SECONDS", -1)
     assert mailer({"Records": [record]}) == {"batchItemFailures": []}
     # Then the customer got the receipt email, once, and later deliveries send nothing more
     assert mailer({"Records": [record]}) == {"batchItemFailures": []}

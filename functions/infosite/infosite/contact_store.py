@@ -5,13 +5,14 @@ One partition per contact:
     pk=CONTACT#<id>  sk=CONTACT          the contact                      get by id (consistent read when sending)
     pk=CONTACT#<id>  sk=SEND#<send id>   one nurture send: sent | skipped get by id: a redelivered message is not resent
     pk=CONTACT#<id>  sk=QUOTE#<send id>  one quote request per email      conditional put: a second submit creates nothing
+    pk=CONTACT#<id>  sk=QUOTE_ALERT#<send id>  its alert: sending -> sent    claimed by the alert mailer (portal_common.sent_once)
 
 Writes are staged on a portal_common.outbox Transaction, so each commits with its CRM event.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -30,7 +31,6 @@ if TYPE_CHECKING:  # only staged on; importing it would make every reader need O
     from portal_common.outbox import Transaction
 
 CONTACT = "CONTACT"
-ALERT_CLAIM_SECONDS = 60  # a quote alert claimed longer ago than this was never confirmed: send it again
 _deserializer = TypeDeserializer()
 _serializer = TypeSerializer()
 
@@ -201,43 +201,7 @@ def stage_quote(tx: Transaction, quote: QuoteRequest) -> None:
     )
 
 
-def claim_quote_alert(contact_id: str, key: str, now: datetime) -> bool:
-    """True for the one caller that may send the quote's alert now: not sent, and no send under way
-    (a claim older than ALERT_CLAIM_SECONDS is taken over: its sender never said how it went)."""
-    try:
-        aws.client("dynamodb").update_item(
-            TableName=_table(),
-            Key={k: {"S": v} for k, v in _key(contact_id, f"QUOTE#{key}").items()},
-            UpdateExpression="SET alert_claimed_at = :now",
-            ConditionExpression=(
-                "attribute_exists(pk) AND attribute_not_exists(alerted_at) AND "
-                "(attribute_not_exists(alert_claimed_at) OR alert_claimed_at < :stale)"
-            ),
-            ExpressionAttributeValues={
-                ":now": {"S": now.isoformat()},
-                ":stale": {"S": (now - timedelta(seconds=ALERT_CLAIM_SECONDS)).isoformat()},
-            },
-        )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
-
-
-def release_quote_alert(contact_id: str, key: str) -> None:
-    """The alert failed: the next submit of the form may send it at once."""
-    aws.client("dynamodb").update_item(
-        TableName=_table(),
-        Key={k: {"S": v} for k, v in _key(contact_id, f"QUOTE#{key}").items()},
-        UpdateExpression="REMOVE alert_claimed_at",
-    )
-
-
-def mark_quote_alerted(contact_id: str, key: str, now: datetime) -> None:
-    aws.client("dynamodb").update_item(
-        TableName=_table(),
-        Key={k: {"S": v} for k, v in _key(contact_id, f"QUOTE#{key}").items()},
-        UpdateExpression="SET alerted_at = :now REMOVE alert_claimed_at",
-        ExpressionAttributeValues={":now": {"S": now.isoformat()}},
-    )
+def quote_alert_claim(contact_id: str, key: str) -> tuple[str, dict[str, Any]]:
+    """Where the sending of a quote request's alert is claimed (portal_common.sent_once): the table
+    and the key of its claim item."""
+    return _table(), {k: {"S": v} for k, v in _key(contact_id, f"QUOTE_ALERT#{key}").items()}

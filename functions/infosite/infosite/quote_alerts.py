@@ -1,38 +1,54 @@
-"""Who is told about a quote request, and the alert email.
+"""The alert email of a quote request, to the staff the form chose (infosite.quotes.alert_recipients).
 
-The contact's owner (the staff user the CRM assigned) when there is one; otherwise the fallback
-list of the QuoteAlertRecipients template parameter (comma-separated emails).
+The form carries them in the ``<record>.created_from_quote`` event; the alert mailer
+(send_quote_alert.py) reads those events from the outbox stream and emails them, once
+(portal_common.sent_once, its claim item ``QUOTE_ALERT#<send id>`` beside the request). A failed
+send fails the stream record, which is delivered again until the alert goes out.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from portal_common import mail
-from portal_common.settings import Settings, load_settings
+from portal_common.crm_contracts.infosite import QuoteRecordCreated
+from portal_common.observability import logger
+from portal_common.sent_once import send_once
 
-from .contacts import Contact
-from .quotes import QuoteRequest
+from . import contact_store
 
 EMAIL_TEMPLATE = "quote_alert"
+ALERT_EVENTS = frozenset({"lead.created_from_quote", "opportunity.created_from_quote"})
+# An alert claimed longer ago than this (4x the mailer's 30 s timeout) and never confirmed: its sender
+# stopped, maybe before mailing it; the next delivery takes the claim over and sends it
+ALERT_CLAIM_SECONDS = 120
 
 
-class AlertSettings(Settings):
-    quote_alert_recipients: str
-
-    def fallback(self) -> list[str]:
-        return [a.strip() for a in self.quote_alert_recipients.split(",") if a.strip()]
-
-
-def recipients(contact: Contact) -> list[str]:
-    return [contact.owner] if contact.owner else load_settings(AlertSettings).fallback()
-
-
-def send_alert(contact: Contact, quote: QuoteRequest) -> str:
+def _send(created: QuoteRecordCreated) -> str:
+    contact = created.contact
     context: dict[str, Any] = {
         "contact": contact.model_dump(),
-        "quote": quote.model_dump(),
-        "record": quote.record,
+        "quote": created.request.model_dump(),
+        "record": created.record,
         "is_owner": bool(contact.owner),
     }
-    return mail.send_email(quote.assigned_to, EMAIL_TEMPLATE, context, reply_to=contact.email)
+    message_id = mail.send_email(created.assigned_to, EMAIL_TEMPLATE, context, reply_to=contact.email)
+    logger.info("quote alert sent", extra={"contact_id": contact.id, "message_id": message_id})
+    return message_id
+
+
+def deliver_alert(event_type: str, event_json: str) -> str | None:
+    """One quote's ``<record>.created_from_quote`` event: email its alert (once). Returns the email's
+    message id, or None when there was nothing (more) to send."""
+    if event_type not in ALERT_EVENTS:
+        return None
+    created = QuoteRecordCreated.model_validate(json.loads(event_json)["data"])
+    table, key = contact_store.quote_alert_claim(created.contact.id, created.quote_key)
+    return send_once(
+        table,
+        key,
+        lambda: _send(created),
+        stale_after=ALERT_CLAIM_SECONDS,
+        what=f"the quote alert of contact {created.contact.id}",
+    )

@@ -4,9 +4,13 @@ Submitting, in one DynamoDB transaction: the contact's corrected details, the qu
 conditional put keyed on the email's send id, so submitting twice creates nothing the second time),
 and the CRM events: ``lead.created_from_quote`` (prospect) or ``opportunity.created_from_quote``
 (customer),
-``contact.updated`` and an ``activity`` (requested_quote). After the commit, the assigned users are
-alerted by email; a request whose alert did not go out (the sending failed) is alerted when the
-contact submits again, so no request is left without one.
+``contact.updated`` and an ``activity`` (requested_quote).
+
+Who is alerted is decided here (alert_recipients) and carried in the event: the contact's owner (the
+staff user the CRM assigned) when there is one, otherwise the fallback list of the
+QuoteAlertRecipients template parameter (comma-separated emails). The alert mailer
+(send_quote_alert.py, infosite.quote_alerts) emails them from the outbox stream, retried until it
+goes out, once; the contact's answer does not wait for the email.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from portal_common.crm_contracts.infosite import ContactDetails, QuoteContact, Q
 from portal_common.events import Actor, CrmEvent, activity_event, utc_now
 from portal_common.links import verify_link
 from portal_common.outbox import Transaction
+from portal_common.settings import Settings, load_settings
 
-from . import contact_store, quote_alerts
+from . import contact_store
 from .contacts import Contact
 from .errors import QuoteAlreadyReceived
 from .link_subjects import QUOTE, parse_quote_subject
@@ -27,6 +32,17 @@ from .quotes import QuoteForm, QuoteReceipt, QuoteRequest, record_kind
 EXPIRED_NEXT_STEP = (
     "Quote links work for 90 days. Reply to the email that brought you here and we will get back to you."
 )
+
+
+class AlertSettings(Settings):
+    quote_alert_recipients: str
+
+    def fallback(self) -> list[str]:
+        return [a.strip() for a in self.quote_alert_recipients.split(",") if a.strip()]
+
+
+def alert_recipients(contact: Contact) -> list[str]:
+    return [contact.owner] if contact.owner else load_settings(AlertSettings).fallback()
 
 
 class QuoteFormView(BaseModel):
@@ -99,31 +115,12 @@ def _events(actor: Actor, contact: Contact, quote: QuoteRequest, form: QuoteForm
     ]
 
 
-def _alert(contact: Contact, quote: QuoteRequest) -> None:
-    """The alert goes out once: claimed before it is sent, released if it fails, recorded after. A
-    submit that finds it claimed (sent, but not recorded yet) sends no second one."""
-    if not contact_store.claim_quote_alert(quote.contact_id, quote.key, utc_now()):
-        return
-    try:
-        quote_alerts.send_alert(contact, quote)
-    except BaseException:
-        contact_store.release_quote_alert(quote.contact_id, quote.key)
-        raise
-    contact_store.mark_quote_alerted(quote.contact_id, quote.key, utc_now())
-
-
-def _already_received(contact: Contact, existing: QuoteRequest) -> QuoteReceipt:
-    if existing.alerted_at is None:  # the first submit stored it but its alert did not go out
-        _alert(contact, existing)
-    return _receipt(existing, contact, True)
-
-
 def submit_quote(token: str, form: QuoteForm, actor: Actor) -> QuoteReceipt:
     contact_id, key = _link(token)
     contact = contact_store.require_contact(contact_id)
     existing = contact_store.get_quote(contact_id, key)
     if existing is not None:
-        return _already_received(contact, existing)
+        return _receipt(existing, contact, True)
     actor = actor.model_copy(update={"kind": "contact", "id": contact_id})
     quote = QuoteRequest(
         contact_id=contact_id,
@@ -132,7 +129,7 @@ def submit_quote(token: str, form: QuoteForm, actor: Actor) -> QuoteReceipt:
         needs=form.needs,
         contact_by=form.contact_by,
         best_time=form.best_time,
-        assigned_to=quote_alerts.recipients(contact),
+        assigned_to=alert_recipients(contact),
         submitted_at=utc_now(),
     )
     try:
@@ -145,7 +142,5 @@ def submit_quote(token: str, form: QuoteForm, actor: Actor) -> QuoteReceipt:
         existing = contact_store.get_quote(contact_id, key)
         if existing is None:
             raise
-        return _already_received(contact, existing)
-    updated = contact.model_copy(update=form.model_dump(include={"name", "email", "phone", "company"}))
-    _alert(updated, quote)
+        return _receipt(existing, contact, True)
     return _receipt(quote, contact, False)

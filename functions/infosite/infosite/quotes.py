@@ -91,7 +91,6 @@ class QuoteRequest(BaseModel):
     best_time: str = ""
     assigned_to: list[str]
     submitted_at: datetime
-    alerted_at: datetime | None = None
 
 
 class QuoteReceipt(BaseModel):

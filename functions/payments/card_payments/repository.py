@@ -20,7 +20,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
-from botocore.exceptions import ClientError
 
 from portal_common import aws
 from portal_common.errors import Conflict
@@ -34,9 +33,6 @@ from .states import InvoiceStatus, Outcome
 
 INVOICE_SK = "INVOICE"
 RECEIPT_EMAIL_PREFIX = "RECEIPT_EMAIL#"
-# A receipt email claimed longer ago than this (4x the mailer's 30 s timeout) and never confirmed: its
-# sender stopped, maybe before mailing it; the next delivery takes the claim over and sends it
-RECEIPT_CLAIM_SECONDS = 120
 ATTEMPT_PREFIX = "ATTEMPT#"
 DAY_INDEX = "ByAttemptDay"
 _deserializer = TypeDeserializer()
@@ -321,61 +317,7 @@ def find_attempt(number: str, attempt_id: str) -> Attempt | None:
 
 
 # -- the receipt email -------------------------------------------------------------------------
-def _receipt_email_key(number: str, charge_id: str) -> dict[str, dict[str, str]]:
-    return {"pk": {"S": f"INVOICE#{number}"}, "sk": {"S": f"{RECEIPT_EMAIL_PREFIX}{charge_id}"}}
-
-
-def _failed_condition(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
-
-
-def claim_receipt_email(number: str, charge_id: str, now: datetime) -> str:
-    """Claim the sending of this payment's receipt email. Returns ``claimed`` (send it now), ``sent``
-    (it went out before) or ``sending`` (another delivery claimed it less than RECEIPT_CLAIM_SECONDS
-    ago and has not said how it went; an older claim is taken over)."""
-    stale = now.timestamp() - RECEIPT_CLAIM_SECONDS
-    ddb = aws.client("dynamodb")
-    key = _receipt_email_key(number, charge_id)
-    try:
-        ddb.put_item(
-            TableName=_table(),
-            Item={**key, "status": {"S": "sending"}, "claimed_at": {"N": str(int(now.timestamp()))}},
-            ConditionExpression="attribute_not_exists(pk) OR (#s = :sending AND claimed_at < :stale)",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":sending": {"S": "sending"}, ":stale": {"N": str(int(stale))}},
-        )
-    except ClientError as exc:
-        if not _failed_condition(exc):
-            raise
-        item = ddb.get_item(TableName=_table(), Key=key, ConsistentRead=True).get("Item") or {}
-        return "sent" if item.get("status", {}).get("S") == "sent" else "sending"
-    return "claimed"
-
-
-def release_receipt_email(number: str, charge_id: str) -> None:
-    """The send failed: forget the claim, so the next delivery of the event sends it."""
-    try:
-        aws.client("dynamodb").delete_item(
-            TableName=_table(),
-            Key=_receipt_email_key(number, charge_id),
-            ConditionExpression="#s = :sending",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":sending": {"S": "sending"}},
-        )
-    except ClientError as exc:
-        if not _failed_condition(exc):
-            raise
-
-
-def confirm_receipt_email(number: str, charge_id: str, message_id: str | None, now: datetime) -> None:
-    aws.client("dynamodb").update_item(
-        TableName=_table(),
-        Key=_receipt_email_key(number, charge_id),
-        UpdateExpression="SET #s = :sent, sent_at = :now, message_id = :id REMOVE claimed_at",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={
-            ":sent": {"S": "sent"},
-            ":now": {"S": _iso(now)},
-            ":id": {"S": message_id or ""},
-        },
-    )
+def receipt_email_claim(number: str, charge_id: str) -> tuple[str, dict[str, dict[str, str]]]:
+    """Where the sending of a payment's receipt email is claimed (portal_common.sent_once): the
+    table and the key of its claim item."""
+    return _table(), {"pk": {"S": f"INVOICE#{number}"}, "sk": {"S": f"{RECEIPT_EMAIL_PREFIX}{charge_id}"}}
