@@ -9,12 +9,21 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+import platform
+
+from botocore import __version__ as botocore_version
 from botocore.config import Config
+
+# A fixed User-Agent. botocore otherwise rebuilds its structured one (SDK, OS, language, feature and
+# config metadata, each component sanitised character by character) twice for every request:
+# ~0.2 ms of each AWS call's ~0.5 ms of client-side work. The SDK and language stay in it.
+USER_AGENT = f"crm-satellite-portals Botocore/{botocore_version} Python/{platform.python_version()}"
 
 _CONFIG = Config(
     connect_timeout=2,
     read_timeout=5,
     retries={"mode": "standard", "max_attempts": 3},
+    user_agent=USER_AGENT,
 )
 
 
