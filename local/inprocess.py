@@ -36,12 +36,13 @@ def reset_common_state() -> None:
     """Process-wide caches of the layer (settings, clients, templates, secrets)."""
     from aws_lambda_powertools.utilities import parameters
 
-    from portal_common import aws
+    from portal_common import aws, images
     from portal_common.settings import load_settings
     from portal_common.web import pages
 
     load_settings.cache_clear()
     aws.reset()
+    images.forget_view_urls()
     # a function's own template folder is registered when its modules are imported (forgotten above);
     # the layer's modules stay imported, and so do the folders they registered
     functions_dir = ROOT / "functions"

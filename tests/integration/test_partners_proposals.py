@@ -8,8 +8,10 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 
 from local.template import Stack
+from portal_common.settings import load_settings
 from tests.support.lambda_env import LambdaHarness
 from tests.support.partners import (
     http_event,
@@ -454,6 +456,36 @@ def test_an_uploaded_image_gets_a_thumbnail_and_a_fake_one_is_deleted(stack: Sta
     )
     assert status == 200 and len(gallery["images"]) == 1
     assert gallery["images"][0]["width"] == 800 and "X-Amz-Expires=300" in gallery["images"][0]["url"]
+
+
+def test_a_view_url_is_reused_for_a_minute_then_signed_anew_and_each_serves_the_image(
+    stack: Stack, lambdas: LambdaHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from portal_common import images
+
+    # Given an image in the bucket
+    key = f"uploads/proposals/{unique('EP-')}/photo"
+    boto3.client("s3").put_object(Bucket=stack.refs["ImagesBucket"], Key=key, Body=b"\xff\xd8\xff\xe0 jpeg")
+    monkeypatch.setenv("IMAGES_BUCKET", stack.refs["ImagesBucket"])
+    load_settings.cache_clear()
+    images.forget_view_urls()
+    signings: list[str] = []
+    real_client = images.aws.client
+    monkeypatch.setattr(images.aws, "client", lambda service: signings.append(service) or real_client(service))
+    # When the page asks for its URL twice within the minute
+    first, again = images.view_url(key, "image/jpeg"), images.view_url(key, "image/jpeg")
+    # Then it was signed once, and the same URL came back (the browser's cache serves the image)
+    assert signings == ["s3"] and again == first
+    # And served as another type, or once the minute is over, it is signed anew
+    images.view_url(key, "text/html")
+    monkeypatch.setattr(images, "VIEW_REUSE_SECONDS", 0)
+    fresh = images.view_url(key, "image/jpeg")
+    assert signings == ["s3", "s3", "s3"]
+    # And every URL serves the image, with the type its bytes proved
+    for url in (first, fresh):
+        answer = requests.get(url, timeout=5)  # moto answers requests' calls in process
+        assert answer.status_code == 200 and answer.content.startswith(b"\xff\xd8\xff")
+        assert answer.headers["content-type"] == "image/jpeg"
 
 
 def test_an_rph_with_a_photo_is_labelled_external_user_and_sent_to_the_crm(
