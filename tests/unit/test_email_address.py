@@ -70,3 +70,25 @@ def test_defining_a_model_does_not_import_email_validator_and_validating_does() 
     )
     # Then email-validator loads only for the validation
     assert answer.stdout.split() == ["False", "True"]
+
+
+def test_a_valid_address_is_checked_once_and_an_invalid_one_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pydantic.networks
+
+    from portal_common import email_address
+
+    expected = Pydantics(email="Lee@Example.com").email
+    checked: list[str] = []
+    real = pydantic.networks.validate_email
+    monkeypatch.setattr(pydantic.networks, "validate_email", lambda value: checked.append(value) or real(value))
+    email_address._validate.cache_clear()
+    # Given an address read three times (a list page, then the same page again), and a bad one twice
+    for _ in range(3):
+        assert Ours(email="Lee@Example.com").email == expected
+    for _ in range(2):
+        with pytest.raises(ValidationError):
+            Ours(email="lee@@example.com")
+    # Then the valid one was checked by email-validator once, the invalid one each time
+    assert checked.count("Lee@Example.com") == 1
+    assert checked.count("lee@@example.com") == 2
+    email_address._validate.cache_clear()
