@@ -6,10 +6,9 @@ AWS_REGION), so the same code runs against moto, LocalStack or AWS.
 
 from __future__ import annotations
 
+import platform
 from functools import cache
 from typing import Any
-
-import platform
 
 from botocore import __version__ as botocore_version
 from botocore.config import Config
