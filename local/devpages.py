@@ -110,8 +110,15 @@ def create_dev_pages(
         return Response(body, mimetype="text/html")
 
     def mailbox() -> list[dict[str, Any]]:
-        with urllib.request.urlopen(f"{aws_url}/moto-api/data.json", timeout=10) as resp:  # noqa: S310 - local
-            data = json.load(resp)
+        for attempt in range(5):  # moto's dump can fail while a send is being recorded: ask again
+            try:
+                with urllib.request.urlopen(f"{aws_url}/moto-api/data.json", timeout=10) as resp:  # noqa: S310
+                    data = json.load(resp)
+                break
+            except (urllib.error.URLError, ValueError):
+                if attempt == 4:
+                    raise
+                time.sleep(0.2)
         messages = []
         for raw in data.get("ses", {}).get("RawMessage", []):
             parsed = _parse_message(raw["raw_data"])

@@ -8,7 +8,8 @@ credentials (AWS_IAM is not enforced by the local gateway; see the report of the
 Signed-in routes, callers:  the owner | another user of the same portal | a user of the other portal |
 signed out | a forged sign-in cookie naming the owner (right claims, another key).
 Only the owner gets the object; another partner/advertiser gets 404 (as if it did not exist); the
-other portal's session, no session and a forged one are refused by the API's authorizer (403/401).
+other portal's session, no session and a forged one are passed on by the API's authorizer marked
+signed out, and refused before the route runs: 401, or for a browser's page a 303 to sign in.
 
 Signed-link routes (the link is the credential: customers and contacts have no account), callers:
 the link's holder | another object's holder, splicing this object into its own genuine link |
@@ -38,11 +39,12 @@ LINK_CALLERS = (
     "link of another kind",
     "forged cookie",
 )
+SIGNED_OUT = {401, 303}  # 303: a browser asking for a page is sent to the portal's sign-in page
 OTHERS_SIGNED_IN = {
     "same portal, another user": {404},
-    "the other portal's user": {403},
-    "signed out": {401},
-    "forged cookie": {403},
+    "the other portal's user": SIGNED_OUT,
+    "signed out": SIGNED_OUT,
+    "forged cookie": SIGNED_OUT,
 }
 OTHERS_LINK = {caller: {403} for caller in LINK_CALLERS[1:]}
 
@@ -300,6 +302,12 @@ def test_only_the_owner_gets_the_object(local_stack: LocalStackProcess, world: W
         expected = recipe.owner if cell == owner_cell else expected_others[cell]
         if answer.status_code not in expected:
             wrong.append(f"{cell}: {answer.status_code} (expected {sorted(expected)}): {answer.text[:200]}")
+        elif (
+            cell != owner_cell
+            and answer.status_code == 303
+            and not answer.headers["location"].startswith(f"{route[1][: route[1].index('/', 1)]}/sign-in?next=")
+        ):
+            wrong.append(f"{cell}: sent to {answer.headers['location']}, not to its portal's sign-in page")
         elif cell == owner_cell and not recipe.owner_check(answer, world.ids):
             wrong.append(f"{cell}: the answer is not the object: {answer.text[:300]}")
         elif cell != owner_cell:
@@ -312,13 +320,14 @@ def test_only_the_owner_gets_the_object(local_stack: LocalStackProcess, world: W
 def test_a_notice_link_opened_by_another_partner_leads_to_nothing(local_stack: LocalStackProcess, world: World) -> None:
     # Given partner A's notice link, in the hands of partner B (a forwarded email)
     link = world.ids["notice"]
-    for name, status in (("partner B", 404), ("forged partner A", 403)):
+    for name, status in (("partner B", 404), ("forged partner A", 303)):
         caller = world.callers[name]
         with caller.client(local_stack, accept="text/html") as http:
             # When B opens it and follows where it leads
             first = http.get(link)
             assert first.status_code == 303
             landed = http.get(first.headers["location"])
-        # Then the proposal is not shown
+        # Then the proposal is not shown (B: not found; the forged cookie: sent to sign in)
         assert landed.status_code == status, (name, landed.text[:300])
+        assert status != 303 or landed.headers["location"].startswith("/partners/sign-in?next=")
         assert "Driveway repaving" not in landed.text

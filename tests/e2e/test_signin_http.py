@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import jwt
@@ -83,9 +84,10 @@ def test_signing_in_over_http_reaches_home_and_signing_out_closes_it(local_stack
         # When the sign-out button is used
         out = http.post("/partners/sign-out", data={"csrf_token": csrf_token(home.text)})
         assert out.status_code == 303 and out.headers["location"] == "/partners/sign-in?notice=signed-out"
-        # Then the browser forgets the cookie and home is closed
+        # Then the browser forgets the cookie and home sends it to sign in again
         assert "__Host-session" not in http.jar  # type: ignore[attr-defined]
-        assert http.get("/partners/").status_code in (401, 403)
+        closed = http.get("/partners/")
+        assert closed.status_code == 303 and closed.headers["location"] == "/partners/sign-in?next=%2Fpartners%2F"
     # And the CRM log has both touches
     for action in ("signed_in", "signed_out"):
         local_stack.wait_for_event(
@@ -107,7 +109,8 @@ def test_a_token_kept_after_sign_out_no_longer_opens_anything(local_stack: Local
         http.post("/leadworks/sign-out", data={"csrf_token": csrf_token(home.text)})
     # a copy of the cookie taken before the sign-out (the token itself is still unexpired)
     with local_stack.client() as thief:
-        assert thief.get("/leadworks/", headers={"Cookie": f"__Host-session={token}"}).status_code == 403
+        answer = thief.get("/leadworks/", headers={"Cookie": f"__Host-session={token}", "Accept": "application/json"})
+        assert answer.status_code == 401 and answer.json()["error"]["code"] == "unauthorized"
 
 
 def test_json_clients_sign_in_and_ask_who_they_are(local_stack: LocalStackProcess) -> None:
@@ -144,19 +147,31 @@ def cookies_that_must_not_open(local_stack: LocalStackProcess) -> dict[str, dict
 
 
 @pytest.mark.parametrize(("portal", "method", "path"), protected_routes())
-def test_every_protected_route_refuses_forged_and_expired_cookies(
+def test_every_protected_route_sends_callers_without_a_valid_session_to_sign_in(
     local_stack: LocalStackProcess,
     cookies_that_must_not_open: dict[str, dict[str, str]],
     portal: str,
     method: str,
     path: str,
 ) -> None:
+    """No cookie, a forged, an expired or a garbage one: the authorizer passes the request on marked
+    signed out, and the route's resolver refuses it before the route runs."""
+    callers = {"no cookie": {}}
+    callers.update({kind: {"Cookie": f"__Host-session={v}"} for kind, v in cookies_that_must_not_open[portal].items()})
     with local_stack.client() as http:
-        # no cookie at all: API Gateway answers before the authorizer runs
-        assert http.request(method, path).status_code == 401
-        for kind, value in cookies_that_must_not_open[portal].items():
-            answer = http.request(method, path, headers={"Cookie": f"__Host-session={value}"})
-            assert answer.status_code == 403, f"{kind} cookie on {method} {path}: {answer.status_code}"
+        for kind, cookie in callers.items():
+            # When a browser asks for the route
+            browser = http.request(method, path, headers={**cookie, "Accept": "text/html"})
+            # Then a page is a trip to the sign-in page and back; a form post is a 401 page saying so
+            if method == "GET":
+                assert browser.status_code == 303, f"{kind} on {method} {path}: {browser.status_code}"
+                assert browser.headers["location"] == f"/{portal}/sign-in?{urlencode({'next': path})}"
+            else:
+                assert browser.status_code == 401 and "Please sign in" in browser.text, f"{kind} on {method} {path}"
+            # And an API client gets a JSON 401
+            api = http.request(method, path, headers={**cookie, "Accept": "application/json"})
+            assert api.status_code == 401, f"{kind} on {method} {path} (JSON): {api.status_code}"
+            assert api.json()["error"]["code"] == "unauthorized"
 
 
 def test_the_same_session_with_an_expired_token_is_refused(local_stack: LocalStackProcess) -> None:
@@ -171,7 +186,8 @@ def test_the_same_session_with_an_expired_token_is_refused(local_stack: LocalSta
     # Then only the expiry makes the difference
     with local_stack.client() as http:
         assert http.get("/partners/", headers={"Cookie": f"__Host-session={fresh}"}).status_code == 200
-        assert http.get("/partners/", headers={"Cookie": f"__Host-session={expired}"}).status_code == 403
+        refused = http.get("/partners/", headers={"Cookie": f"__Host-session={expired}", "Accept": "application/json"})
+        assert refused.status_code == 401
 
 
 def test_a_csrf_less_sign_in_post_is_refused_and_starts_nothing(local_stack: LocalStackProcess) -> None:

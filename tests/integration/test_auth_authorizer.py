@@ -71,6 +71,18 @@ def authorize(lambdas: LambdaHarness, portal: str, cookie: str | None) -> dict[s
     return lambdas.invoke(FUNCTIONS[portal][1], event)
 
 
+def verdict(answer: dict[str, Any]) -> str:
+    """The authorizer never denies (a bare 403 helps no one): it passes every request on, the
+    signed-out ones marked so, with their portal's sign-in page, for the resolver to refuse."""
+    assert answer["isAuthorized"] is True, answer
+    context = answer.get("context") or {}
+    if context.get("signed_in") == "no":
+        assert set(context) == {"signed_in", "sign_in"} and context["sign_in"].endswith("/sign-in"), context
+        return "signed out"
+    Identity.model_validate(context)
+    return "signed in"
+
+
 def session_key(cookie: str) -> dict[str, Any]:
     import jwt
 
@@ -108,9 +120,9 @@ def test_no_cookie_a_forged_cookie_and_another_portals_cookie_are_refused(stack:
     claims = jwt.decode(partner_cookie, options={"verify_signature": False})
     forged = jwt.encode(claims, other_key, algorithm="RS256", headers={"kid": "dummy"})
     for cookie in (None, "not-a-token", forged, partner_cookie[:-3] + "abc"):
-        assert authorize(lambdas, "partners", cookie)["isAuthorized"] is False
+        assert verdict(authorize(lambdas, "partners", cookie)) == "signed out"
     # a partner's genuine cookie does not open Leadworks
-    assert authorize(lambdas, "leadworks", partner_cookie)["isAuthorized"] is False
+    assert verdict(authorize(lambdas, "leadworks", partner_cookie)) == "signed out"
 
 
 def test_an_expired_token_is_refused_even_with_its_session(stack: Stack, lambdas: LambdaHarness) -> None:
@@ -122,8 +134,8 @@ def test_an_expired_token_is_refused_even_with_its_session(stack: Stack, lambdas
     expired = sign_like_moto({**claims, "iat": int(time.time()) - 7200, "exp": int(time.time()) - 60})
     still_fresh = sign_like_moto(claims)
     # Then the expired one is refused, while the same claims unexpired pass
-    assert authorize(lambdas, "partners", expired)["isAuthorized"] is False
-    assert authorize(lambdas, "partners", still_fresh)["isAuthorized"] is True
+    assert verdict(authorize(lambdas, "partners", expired)) == "signed out"
+    assert verdict(authorize(lambdas, "partners", still_fresh)) == "signed in"
 
 
 def test_a_token_of_the_right_pool_but_without_a_session_is_refused(stack: Stack, lambdas: LambdaHarness) -> None:
@@ -131,7 +143,7 @@ def test_a_token_of_the_right_pool_but_without_a_session_is_refused(stack: Stack
     token = sign_like_moto(
         id_claims(pool(stack, "partners"), client_id(stack, "partners"), **{"custom:partner_id": "P-1"})
     )
-    assert authorize(lambdas, "partners", token)["isAuthorized"] is False
+    assert verdict(authorize(lambdas, "partners", token)) == "signed out"
 
 
 def test_idle_and_too_old_sessions_are_refused_and_activity_keeps_one_alive(
@@ -154,21 +166,21 @@ def test_idle_and_too_old_sessions_are_refused_and_activity_keeps_one_alive(
     # Given a session last seen 5 minutes ago (idle limit: 30 minutes)
     set_times(last_seen=now - 300)
     # Then it passes, and the request counts as activity
-    assert authorize(lambdas, "leadworks", cookie)["isAuthorized"] is True
+    assert verdict(authorize(lambdas, "leadworks", cookie)) == "signed in"
     assert int(ddb.get_item(TableName=table, Key=key)["Item"]["last_seen"]["N"]) >= now
     # Given a session idle for 31 minutes
     set_times(last_seen=now - 31 * 60)
-    assert authorize(lambdas, "leadworks", cookie)["isAuthorized"] is False
+    assert verdict(authorize(lambdas, "leadworks", cookie)) == "signed out"
     # Given an active session that started 9 hours ago (absolute limit: 8 hours)
     set_times(last_seen=now, created_at=now - 9 * 3600)
-    assert authorize(lambdas, "leadworks", cookie)["isAuthorized"] is False
+    assert verdict(authorize(lambdas, "leadworks", cookie)) == "signed out"
 
 
 def test_disabling_a_user_ends_their_open_sessions(stack: Stack, lambdas: LambdaHarness) -> None:
     # Given a signed-in partner
     email, _subject, cookie = signed_in(stack, lambdas, "partners")
-    assert authorize(lambdas, "partners", cookie)["isAuthorized"] is True
+    assert verdict(authorize(lambdas, "partners", cookie)) == "signed in"
     # When the CRM disables the account (accounts helper, with the sessions table)
     accounts.set_user_enabled(pool(stack, "partners"), email, False, sessions_table=stack.refs["SessionsTable"])
     # Then the open session no longer passes
-    assert authorize(lambdas, "partners", cookie)["isAuthorized"] is False
+    assert verdict(authorize(lambdas, "partners", cookie)) == "signed out"

@@ -88,7 +88,14 @@ class LocalStackProcess:
         raise AssertionError("no matching CRM event arrived")
 
     def mailbox(self) -> list[dict[str, Any]]:
-        return httpx.get(f"{self.url}/_local/mailbox.json", timeout=30).json()
+        """Every email sent so far. moto's data dump can fail while a send is being recorded (the
+        stream's mailers send while tests read): such an answer is asked for again."""
+        for _ in range(10):
+            answer = httpx.get(f"{self.url}/_local/mailbox.json", timeout=30)
+            if answer.status_code == 200 and isinstance(messages := answer.json(), list):
+                return messages
+            time.sleep(0.3)
+        raise AssertionError(f"the mailbox did not answer: {answer.status_code} {answer.text[:300]}")
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -7,8 +7,11 @@ responses). Allowed only when all of these hold, checked in this order:
    neither idle longer than SESSION_IDLE_MINUTES nor alive longer than SESSION_MAX_HOURS;
 3. today is inside the account's access window.
 
-The context handed to the route is exactly portal_common.web.identity.Identity. API Gateway (and
-the local stack) answers 401 when the cookie header is missing and 403 when this denies.
+The context handed to the route is exactly portal_common.web.identity.Identity. A caller that
+fails a check is not denied here (HTTP APIs answer a denial with a bare JSON 403 a browser user
+cannot act on): it is passed on marked signed out (``SIGNED_OUT`` and the portal's sign-in page),
+and the portal's resolver refuses it before any route runs: a browser asking for a page is sent to
+sign in and back, anyone else gets 401 (portal_common.web.identity.refuse_signed_out).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from portal_common.auth.verification import verified_claims
 from portal_common.observability import logger, tracer
 from portal_common.settings import load_settings
 from portal_common.web.cookies import read_cookie
-from portal_common.web.identity import Identity
+from portal_common.web.identity import SIGNED_OUT, Identity
 
 
 class Denied(Exception):
@@ -85,8 +88,9 @@ def authorize(portal: PortalAuth, event: dict[str, Any]) -> dict[str, Any]:
     try:
         identity = identify(portal, event)
     except Denied as denied:
-        logger.info("denied", extra={"reason": denied.reason, "route": event.get("routeKey")})
-        return APIGatewayAuthorizerResponseV2(authorize=False).asdict()
+        logger.info("signed out", extra={"reason": denied.reason, "route": event.get("routeKey")})
+        context = {**SIGNED_OUT, "sign_in": portal.url("sign-in")}
+        return APIGatewayAuthorizerResponseV2(authorize=True, context=context).asdict()
     logger.append_keys(session_id=identity.session_id)
     return APIGatewayAuthorizerResponseV2(authorize=True, context=identity.model_dump()).asdict()
 

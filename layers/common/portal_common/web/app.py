@@ -26,15 +26,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from portal_common.errors import PortalError
 from portal_common.observability import logger, metrics, tracer
 from portal_common.web.errors import register_error_answers
+from portal_common.web.identity import refuse_signed_out
 from portal_common.web.openapi_docs import describe_errors, expand_form_bodies
 from portal_common.web.pages import add_template_dir
 from portal_common.web.request_guard import check_request
 
 
 class _PortalRoutes:
-    """What our resolvers add to Powertools': requests too large or unreadable for their route are
-    answered 4xx before request validation reads them (portal_common.web.request_guard), and the
-    OpenAPI description lists the error answers every route can give.
+    """What our resolvers add to Powertools': a caller the portal's authorizer marked signed out is
+    refused before any route runs (portal_common.web.identity.refuse_signed_out); requests too large
+    or unreadable for their route are answered 4xx before request validation reads them
+    (portal_common.web.request_guard); and the OpenAPI description lists the error answers every
+    route can give.
 
     Why ``_call_route`` and not a middleware: Powertools always puts its request validation first
     in a route's middleware stack (Route._build_middleware_stack), ahead of every ``app.use``
@@ -43,6 +46,7 @@ class _PortalRoutes:
 
     def _call_route(self, route: Route, route_arguments: dict[str, str]) -> ResponseBuilder:
         try:
+            refuse_signed_out(self.current_event.raw_event)  # type: ignore[attr-defined]
             check_request(self.current_event, bool(route.dependant.body_params))  # type: ignore[attr-defined]
         except PortalError as exc:
             answer = self._call_exception_handler(exc, route)  # type: ignore[attr-defined]

@@ -1,6 +1,8 @@
 """The one place where errors become HTTP answers: JSON for API clients, a friendly page for browsers.
 
 - PortalError subclasses answer with their own status and message (written for the user).
+- A signed-out caller (portal_common.web.identity.SignedOut) asking for a page in a browser is sent
+  to the portal's sign-in page, which brings them back here after; anything else is a 401.
 - Validation errors (pydantic / Powertools request validation) answer 422 with each field's problem.
 - AWS faults worth retrying (throttling, 5xx, timeouts, no connection) answer 503 with Retry-After,
   also when a library wrapped them in its own error (Powertools' parameters and idempotency do).
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -19,8 +22,9 @@ from pydantic import ValidationError
 
 from portal_common.errors import PortalError, ServiceUnavailable
 from portal_common.observability import logger
+from portal_common.web.identity import SignedOut
 from portal_common.web.negotiation import wants_json
-from portal_common.web.pages import SECURITY_HEADERS, render
+from portal_common.web.pages import SECURITY_HEADERS, redirect, render
 
 RETRYABLE_AWS_CODES = {  # botocore's own throttling and transient codes (retries.standard), plus 5xx names
     "ThrottlingException",
@@ -148,6 +152,17 @@ def register_error_answers(app: APIGatewayHttpResolver) -> None:
             next_step=exc.next_step,
             retry_after=exc.retry_after,
         )
+
+    @app.exception_handler(SignedOut)
+    def signed_out(exc: SignedOut) -> Response:
+        event = app.current_event
+        if event.http_method in ("GET", "HEAD") and not wants_json(event):
+            raw = event.raw_event
+            here = raw.get("rawPath") or event.path
+            if raw.get("rawQueryString"):
+                here = f"{here}?{raw['rawQueryString']}"
+            return redirect(f"{exc.sign_in}?{urlencode({'next': here})}")
+        return portal_error(exc)
 
     @app.exception_handler(RequestValidationError)
     def request_invalid(exc: RequestValidationError) -> Response:

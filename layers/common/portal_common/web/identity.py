@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from pydantic import BaseModel
 
 from portal_common.errors import Forbidden, Unauthorized
 from portal_common.events import Actor, ActorKind
 from portal_common.web.negotiation import header
+
+SIGNED_OUT = {"signed_in": "no"}  # the authorizer's context for a caller it passed on signed out
+
+
+class SignedOut(Unauthorized):
+    """The portal's authorizer passed this request on without a valid session (none, ended, forged
+    or of the other portal). Browsers asking for a page are sent to ``sign_in``; the others get 401."""
+
+    def __init__(self, sign_in: str) -> None:
+        super().__init__("Please sign in.", next_step=f"Sign in at {sign_in}, then try again.")
+        self.sign_in = sign_in
+
+
+def refuse_signed_out(event: dict[str, Any]) -> None:
+    """Raise SignedOut when the portal's authorizer marked this request signed out. Run by the
+    portal's resolvers before any route (portal_common.web.app), so no route sees such a caller."""
+    values = ((event.get("requestContext") or {}).get("authorizer") or {}).get("lambda") or {}
+    if values.get("signed_in") == SIGNED_OUT["signed_in"]:
+        raise SignedOut(str(values.get("sign_in") or "/"))
 
 
 class Identity(BaseModel):
