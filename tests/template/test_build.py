@@ -1,6 +1,7 @@
 """`make build`: sam build, then hash-based .pyc for every shipped .py (SAM's zips carry 1980 file
 times, which make timestamp .pyc useless on Lambda)."""
 
+import fcntl
 import importlib.util
 import subprocess
 import sys
@@ -18,8 +19,12 @@ MAGIC = importlib.util.MAGIC_NUMBER
 def build_dir() -> Path:
     """CI runs `make build` before the tests; built here when missing or older than the template."""
     built = BUILD / "template.yaml"
-    if not built.exists() or built.stat().st_mtime < (ROOT / "template.yaml").stat().st_mtime:
-        subprocess.run(["make", "build"], cwd=ROOT, check=True, capture_output=True)
+    BUILD.parent.mkdir(exist_ok=True)
+    # one build at a time: each test worker has this fixture, and two builds into one folder clobber it
+    with (BUILD.parent / "build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists() or built.stat().st_mtime < (ROOT / "template.yaml").stat().st_mtime:
+            subprocess.run(["make", "build"], cwd=ROOT, check=True, capture_output=True)
     return BUILD
 
 
