@@ -411,18 +411,19 @@ class World:
         """Two events still waiting in the outbox: the relay's stream records."""
         items = self.aws("dynamodb").scan(TableName=self.stack.refs["OutboxTable"], Limit=50)["Items"]
         self.outbox_items = [i for i in items if i.get("status", {}).get("S") != "relayed"][:2]
-        # and the paid events the receipt mailer reads (a scan: building the world, not a request)
-        self.paid_items = self.aws("dynamodb").scan(
+        # and the events the mailers read: payments' receipts, quotes' alerts
+        self.paid_items = self._outbox_events("card_payment.succeeded")
+        self.quote_items = self._outbox_events("lead.created_from_quote")
+
+    def _outbox_events(self, event_type: str) -> list[dict[str, Any]]:
+        """Two outbox items of one event type (a scan: building the world, not a request)."""
+        return self.aws(
+            "dynamodb"
+        ).scan(  # type: ignore[no-any-return]
             TableName=self.stack.refs["OutboxTable"],
-            FilterExpression="#t = :paid",
+            FilterExpression="#t = :type",
             ExpressionAttributeNames={"#t": "type"},
-            ExpressionAttributeValues={":paid": {"S": "card_payment.succeeded"}},
-        )["Items"][:2]
-        self.quote_items = self.aws("dynamodb").scan(
-            TableName=self.stack.refs["OutboxTable"],
-            FilterExpression="#t = :lead",
-            ExpressionAttributeNames={"#t": "type"},
-            ExpressionAttributeValues={":lead": {"S": "lead.created_from_quote"}},
+            ExpressionAttributeValues={":type": {"S": event_type}},
         )["Items"][:2]
 
     # -- request shapes ----------------------------------------------------------------------------

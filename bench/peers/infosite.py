@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from chalice import Chalice, Response
 from chalicelib import outbox, signing, web
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.sent_once import send_once
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -417,36 +418,19 @@ def send_quote_alert(event: Any) -> dict[str, Any]:
         data = json.loads(image["event"]["S"])["data"]
         contact = data["contact"]
         key = contact_key(contact["id"], f"QUOTE_ALERT#{data['quote_key']}")
-        try:
-            DDB.put_item(
-                TableName=env("CONTACTS_TABLE"),
-                Item={**key, "status": {"S": "sending"}, "claimed_at": {"N": str(int(datetime.now(UTC).timestamp()))}},
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                failures.append({"itemIdentifier": record.sequence_number})
-            continue
         context = {
             "contact": contact,
             "quote": data["request"],
             "record": data["record"],
             "is_owner": bool(contact["owner"]),
         }
-        try:
-            for to in data["assigned_to"]:
-                send_email(to, "quote_alert", context, {"Reply-To": contact["email"]})
-        except ClientError:
-            DDB.delete_item(TableName=env("CONTACTS_TABLE"), Key=key)
+
+        def alert(context: dict[str, Any] = context, to_list: list[str] = data["assigned_to"]) -> None:
+            for to in to_list:
+                send_email(to, "quote_alert", context, {"Reply-To": context["contact"]["email"]})
+
+        if not send_once(DDB, env("CONTACTS_TABLE"), key, alert):
             failures.append({"itemIdentifier": record.sequence_number})
-            continue
-        DDB.update_item(
-            TableName=env("CONTACTS_TABLE"),
-            Key=key,
-            UpdateExpression="SET #s = :sent",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":sent": {"S": "sent"}},
-        )
     return {"batchItemFailures": failures}
 
 

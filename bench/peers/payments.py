@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 from chalice import Chalice, Rate, Response
 from chalicelib import outbox, signing, web
 from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from chalicelib.sent_once import send_once
 from fpdf import FPDF
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator, model_validator
 
@@ -680,28 +681,11 @@ def send_receipt(event: Any) -> dict[str, Any]:
         key = {"pk": {"S": f"INVOICE#{invoice['number']}"}, "sk": {"S": f"RECEIPT_EMAIL#{data['processor_charge_id']}"}}
         try:
             store_receipt(invoice)
-            DDB.put_item(
-                TableName=env("PAYMENTS_TABLE"),
-                Item={**key, "status": {"S": "sending"}, "claimed_at": {"N": str(int(time.time()))}},
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                failures.append({"itemIdentifier": record.sequence_number})
-            continue
-        try:
-            email_receipt(invoice)
         except ClientError:
-            DDB.delete_item(TableName=env("PAYMENTS_TABLE"), Key=key)
             failures.append({"itemIdentifier": record.sequence_number})
             continue
-        DDB.update_item(
-            TableName=env("PAYMENTS_TABLE"),
-            Key=key,
-            UpdateExpression="SET #s = :sent",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":sent": {"S": "sent"}},
-        )
+        if not send_once(DDB, env("PAYMENTS_TABLE"), key, lambda invoice=invoice: email_receipt(invoice)):
+            failures.append({"itemIdentifier": record.sequence_number})
     return {"batchItemFailures": failures}
 
 
