@@ -25,10 +25,19 @@ def sample_event(relative: str, **overrides: Any) -> dict[str, Any]:
     return event
 
 
+def module_file(module: Any) -> str:
+    """A loaded module's file ("" when it has none). Jinja2's ModuleLoader registers its templates'
+    package in sys.modules as a weak proxy, which raises ReferenceError once its loader is gone."""
+    try:
+        return getattr(module, "__file__", None) or ""
+    except ReferenceError:
+        return ""
+
+
 def _forget_function_modules() -> None:
     functions_dir = str(ROOT / "functions")
     for name, module in list(sys.modules.items()):
-        if (getattr(module, "__file__", None) or "").startswith(functions_dir):
+        if module_file(module).startswith(functions_dir):
             del sys.modules[name]
 
 

@@ -56,7 +56,10 @@ def _settings_check() -> list[str]:
     roots = [p for p in os.environ["LOCAL_LAMBDA_PATHS"].split(os.pathsep) if "/.local/" not in p]
     problems = []
     for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None) or ""
+        try:
+            path = getattr(module, "__file__", None) or ""
+        except ReferenceError:  # Jinja2's ModuleLoader package: a weak proxy, dead with its loader
+            continue
         if not path.endswith(".py") or not any(path.startswith(r) for r in roots):
             continue
         with open(path, encoding="utf-8") as source:

@@ -53,7 +53,14 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local.inprocess import EnvPatch, LambdaHarness, _forget_function_modules, reset_common_state, sample_event
+from local.inprocess import (
+    EnvPatch,
+    LambdaHarness,
+    _forget_function_modules,
+    module_file,
+    reset_common_state,
+    sample_event,
+)
 from local.processor_simulator import ProcessorSimulator, sign_webhook
 from local.provision import Provisioner
 from local.template import Stack
@@ -121,8 +128,8 @@ class Functions:
             self.handlers[function] = self.harness.handler(function)
             self.modules[function] = {
                 name: module
-                for name, module in sys.modules.items()
-                if (getattr(module, "__file__", None) or "").startswith(str(spec.code_dir))
+                for name, module in list(sys.modules.items())
+                if module_file(module).startswith(str(spec.code_dir))
             }
         for key, value in spec.environment.items():
             os.environ[key] = value

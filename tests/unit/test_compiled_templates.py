@@ -73,3 +73,25 @@ def test_a_compiled_folder_renders_what_its_sources_render(
     # Then every template renders (or fails) exactly as its source did
     assert from_compiled == from_source
     assert sum(not text.startswith("raised ") for text in from_source.values()) > 0
+
+
+def test_forgetting_function_modules_passes_over_a_dead_module_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jinja2's ModuleLoader registers its package in sys.modules as a weak proxy; between its loader
+    going away and the proxy's removal, touching it raises ReferenceError."""
+    import gc
+    import sys
+    import weakref
+
+    from local.inprocess import _forget_function_modules, module_file
+
+    class Gone:
+        pass
+
+    # Given a dead weak proxy in sys.modules
+    referent = Gone()
+    monkeypatch.setitem(sys.modules, "_jinja2_module_templates_gone", weakref.proxy(referent))
+    del referent
+    gc.collect()
+    # When the harness forgets the functions' modules, it passes over it
+    assert module_file(sys.modules["_jinja2_module_templates_gone"]) == ""
+    _forget_function_modules()
