@@ -123,7 +123,8 @@ def view_url(key: str, content_type: str, *, expires_in: int = VIEW_EXPIRY_SECON
     """A short-lived GET of one object, served with the type its bytes proved (never the declared one);
     the same URL for a minute (VIEW_REUSE_SECONDS)."""
     served_as = content_type if content_type in IMAGE_TYPES else "application/octet-stream"
-    cache_key, now = (bucket(), key, served_as, expires_in), time.monotonic()
+    where, now = bucket(), time.monotonic()
+    cache_key = (where, key, served_as, expires_in)
     kept = _view_urls.get(cache_key)
     if kept is not None and now - kept[0] < min(VIEW_REUSE_SECONDS, expires_in / 5):
         return kept[1]
@@ -131,7 +132,7 @@ def view_url(key: str, content_type: str, *, expires_in: int = VIEW_EXPIRY_SECON
         aws.client("s3").generate_presigned_url(
             "get_object",
             Params={
-                "Bucket": bucket(),
+                "Bucket": where,
                 "Key": key,
                 "ResponseContentType": served_as,
                 "ResponseContentDisposition": "inline",

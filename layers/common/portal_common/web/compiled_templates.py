@@ -58,10 +58,10 @@ def compile_folder(folder: Path) -> int:
     compile fails the build. Returns how many were compiled."""
     from jinja2 import FileSystemLoader
 
+    target = folder / COMPILED
     env = new_environment(FileSystemLoader(str(folder)))
-    names = [name for name in env.list_templates() if _is_template(name)]
-    env.compile_templates(str(folder / COMPILED), zip=None, filter_func=_is_template, ignore_errors=False)
-    return len(names)
+    env.compile_templates(str(target), zip=None, filter_func=_is_template, ignore_errors=False)
+    return len(list(target.glob("*.py")))
 
 
 def template_folders(build_dir: Path) -> list[Path]:
