@@ -87,11 +87,9 @@ lock: | $(UV) ## re-lock dependencies after editing pyproject.toml / local/requi
 	$(UV) lock --python $(PYTHON313)
 	$(UV) pip compile --quiet --python-version 3.13 --generate-hashes local/requirements-tools.in -o local/requirements-tools.txt
 
-build: install ## sam build (Python 3.13 on PATH), templates compiled ahead, hash-based .pyc for every shipped .py
+build: install ## sam build (Python 3.13 on PATH), then templates compiled ahead, botocore's data slimmed, hash-based .pyc
 	PATH="$(dir $(PYTHON313)):$$PATH" $(TOOLS)/bin/sam build --template-file template.yaml
-	@# with the layer's own Jinja2, so the compiled templates match the code that runs them
-	PYTHONPATH=.aws-sam/build/CommonLayer/python $(PYTHON313) -m portal_common.web.compiled_templates .aws-sam/build
-	$(PYTHON313) -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build
+	$(PYTHON313) -m local.artifact .aws-sam/build
 
 deploy: build ## sam deploy --guided (needs AWS credentials); CONFIG_ENV=prod for production
 	$(TOOLS)/bin/sam deploy --guided --config-env $${CONFIG_ENV:-dev}

@@ -1,6 +1,6 @@
-"""The artifact the cold-start benchmark runs: `make build`'s recipe (sam build, templates compiled
-ahead, unchecked-hash .pyc), for this machine's architecture. The template deploys arm64; this
-machine may be x86_64, where arm64 wheels (pydantic-core, cryptography) cannot load — so the benchmark builds the same
+"""The artifact the cold-start benchmark runs: `make build`'s recipe (sam build, then local/artifact.py:
+templates compiled ahead, botocore's data slimmed, unchecked-hash .pyc), for this machine's
+architecture. The template deploys arm64; this machine may be x86_64, where arm64 wheels (pydantic-core, cryptography) cannot load — so the benchmark builds the same
 template with the architecture switched, into .aws-sam/bench-build."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from local.artifact import finish
 from local.template import ROOT, load_template
 
 BENCH_BUILD = ROOT / ".aws-sam" / "bench-build"
@@ -82,25 +83,7 @@ def build_for_this_machine() -> Path:
         )
     finally:
         temp.unlink(missing_ok=True)
-    subprocess.run(  # noqa: S603
-        [python313, "-m", "portal_common.web.compiled_templates", str(BENCH_BUILD)],
-        check=True,
-        env={**env, "PYTHONPATH": str(BENCH_BUILD / "CommonLayer" / "python")},
-    )
-    subprocess.run(  # noqa: S603
-        [
-            python313,
-            "-m",
-            "compileall",
-            "-q",
-            "-j",
-            "0",
-            "--invalidation-mode",
-            "unchecked-hash",
-            str(BENCH_BUILD),
-        ],
-        check=True,
-    )
+    finish(BENCH_BUILD, python313)
     return BENCH_BUILD
 
 
