@@ -156,6 +156,19 @@ def test_layer_requirements_match_the_project_dependencies() -> None:
     assert sorted(layer) == sorted(project)
 
 
+def test_the_layer_ships_the_botocore_the_local_runtime_pins() -> None:
+    """The layer's botocore (slimmed by `make build`) is the one functions import: it is pinned, at
+    the version the local Lambda runtime's boto3 comes with."""
+
+    def pins(path: str) -> dict[str, str]:
+        lines = (ROOT / path).read_text().splitlines()
+        return dict(line.split("==") for line in lines if "==" in line and not line.startswith("#"))
+
+    layer, runtime = pins("layers/common/requirements.txt"), pins("local/lambda-runtime.txt")
+    assert layer["botocore"] == runtime["botocore"]
+    assert runtime["boto3"].rsplit(".", 1)[0] == runtime["botocore"].rsplit(".", 1)[0]
+
+
 def test_every_http_function_has_a_sample_event() -> None:
     stack = Stack.from_file()
     missing = []
