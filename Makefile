@@ -70,7 +70,7 @@ test-e2e: install ## the local stack over real HTTP
 test-browser: install chromium ## Playwright driving headless Chromium through the real pages
 	$(PY) -m pytest -q tests/browser
 
-lint: install ## ruff, mypy, cfn-lint
+lint: install ## ruff, mypy, cfn-lint, the SAM transform
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers/common/portal_common
@@ -78,6 +78,8 @@ lint: install ## ruff, mypy, cfn-lint
 	@# mypy's cache stays out of it, or `sam build` would ship the cache inside the function
 	for portal in functions/*/; do (cd $$portal && MYPYPATH=$(CURDIR)/layers/common $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml --cache-dir $(CURDIR)/.mypy_cache/$$(basename $$portal) .) || exit 1; done
 	$(TOOLS)/bin/cfn-lint template.yaml
+	@# cfn-lint no longer runs the SAM transform: run SAM's translator, as CloudFormation does on deploy
+	$(TOOLS)/bin/python -m local.sam_transform template.yaml
 
 fmt: install ## format the code
 	$(VENV)/bin/ruff format .

@@ -38,7 +38,7 @@ def test_cfn_lint_has_no_findings() -> None:
     assert result.stdout == "" and result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_sam_transform_succeeds() -> None:
+def test_sam_validate_lints_clean() -> None:
     result = subprocess.run(
         [str(TOOLS_BIN / "sam"), "validate", "--template-file", "template.yaml", "--region", "us-east-1", "--lint"],
         cwd=ROOT,
@@ -48,6 +48,38 @@ def test_the_sam_transform_succeeds() -> None:
         env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT / ".local"), "SAM_CLI_TELEMETRY": "0"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_sam_transform_succeeds_and_leaves_no_circular_dependency() -> None:
+    """Given template.yaml, when SAM's own translator transforms it as CloudFormation does on deploy
+    (cfn-lint no longer runs the transform), then it succeeds, and the generated resources (S3
+    notifications, Lambda permissions, roles) depend on each other without a cycle."""
+    result = subprocess.run(
+        [str(TOOLS_BIN / "python"), "-m", "local.sam_transform", "template.yaml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT / ".local")},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no circular dependency" in result.stderr
+
+
+def test_the_thumbnail_function_is_told_the_images_bucket_name_without_a_reference() -> None:
+    """ImagesBucket notifies PartnersMakeThumbnailFunction, so the function's IMAGES_BUCKET cannot
+    !Ref the bucket (a cycle): it is the same !Sub as the bucket's name, and every other function
+    that reads the bucket refers to it."""
+    stack = Stack.from_file()
+    name = stack.resources["ImagesBucket"]["Properties"]["BucketName"]
+    assert stack.function_environment("PartnersMakeThumbnailFunction")["IMAGES_BUCKET"] == name
+    others = [
+        env["IMAGES_BUCKET"]
+        for logical_id in stack.of_type("AWS::Serverless::Function")
+        if logical_id != "PartnersMakeThumbnailFunction"
+        and "IMAGES_BUCKET" in (env := stack.function_environment(logical_id))
+    ]
+    assert others and all(value == {"Ref": "ImagesBucket"} for value in others)
 
 
 @pytest.fixture(scope="module")
