@@ -6,7 +6,8 @@ the translator rejects, or a circular dependency that only exists once S3 notifi
 permissions and roles are generated. This runs SAM's own translator (samtranslator, in the tools
 environment beside SAM CLI) on template.yaml, as `sam validate` without --lint does, then looks
 for cycles in the transformed template's dependencies (Ref, GetAtt, Sub and DependsOn), which
-CloudFormation refuses at change-set creation.
+CloudFormation refuses at change-set creation, and lints the transformed template with cfn-lint
+(the roles, permissions and API definition SAM generates are never linted otherwise).
 
     .venv-tools/bin/python -m local.sam_transform [template.yaml]     (`make lint` runs it)
 """
@@ -115,7 +116,16 @@ def main(argv: list[str]) -> int:
             f"{path}: circular dependencies once transformed:\n" + "".join(f"  {' -> '.join(c)}\n" for c in found)
         )
         return 1
-    sys.stderr.write(f"{path}: the SAM transform gives {len(resources)} resources, no circular dependency\n")
+    import json
+
+    import cfnlint.api
+
+    if findings := cfnlint.api.lint(json.dumps(transformed), regions=["us-east-1"]):
+        sys.stderr.write(f"{path}: cfn-lint on the transformed template:\n" + "".join(f"  {m}\n" for m in findings))
+        return 1
+    sys.stderr.write(
+        f"{path}: the SAM transform gives {len(resources)} resources, no circular dependency, lint-clean\n"
+    )
     return 0
 
 
