@@ -60,11 +60,23 @@ def services_of(stack: Stack, logical_id: str) -> list[str]:
     return sorted(found)
 
 
-def first_event(spec: FunctionSpec) -> dict[str, Any] | None:
+def first_event(spec: FunctionSpec, stack: Stack | None = None) -> dict[str, Any] | None:
+    """The function's sample event (events/<portal>/<module>*.json). The samples of S3 notifications
+    name a made-up bucket, as SAM's generated events do; given the stack, the event names the bucket
+    the template has notify this function, as S3 itself would."""
     portal = spec.code_dir.name
     module = spec.handler.split(".")[0]
     candidates = sorted((EVENTS / portal).glob(f"{module}*.json"))
-    return json.loads(candidates[0].read_text()) if candidates else None
+    if not candidates:
+        return None
+    event: dict[str, Any] = json.loads(candidates[0].read_text())
+    sources = (stack.resources[spec.logical_id]["Properties"].get("Events") or {}).values() if stack else []
+    buckets = [stack.resolve(e["Properties"]["Bucket"]) for e in sources if stack and e.get("Type") == "S3"]
+    for record in event.get("Records") or []:
+        if buckets and record.get("eventSource") == "aws:s3":
+            record["s3"]["bucket"]["name"] = buckets[0]
+            record["s3"]["bucket"]["arn"] = f"arn:aws:s3:::{buckets[0]}"
+    return event
 
 
 def artifact_spec(spec: FunctionSpec) -> FunctionSpec:
@@ -229,7 +241,7 @@ def measure(
         for logical_id, spec in sorted(specs.items()):
             if only and not any(part in logical_id for part in only):
                 continue
-            event = first_event(sources[logical_id])
+            event = first_event(sources[logical_id], stack)
             if event is None or not (BUILD / logical_id).is_dir():
                 continue
             services = services_of(stack, logical_id)

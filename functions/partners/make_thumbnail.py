@@ -1,14 +1,13 @@
 """S3 ObjectCreated on the images bucket: check each upload by its bytes and make its thumbnail
 (thumbnails.process_upload). A failure fails the invocation, so S3's retries try again."""
 
-from datetime import datetime
 from typing import Any
-from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from thumbnails import process_upload
 
 from portal_common.observability import logger, metrics, tracer
+from portal_common.s3_notifications import stored_objects
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -16,13 +15,10 @@ from portal_common.observability import logger, metrics, tracer
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     outcomes = []
-    for record in event.get("Records") or []:
-        s3 = record.get("s3") or {}
-        key = unquote_plus((s3.get("object") or {}).get("key", ""))
-        when = datetime.fromisoformat(record.get("eventTime", "1970-01-01T00:00:00Z").replace("Z", "+00:00"))
-        outcome = process_upload(key, when)
-        logger.info("upload processed", extra={"key": key, "result": outcome.result})
+    for stored in stored_objects(event):  # the bucket is ours: the only one that notifies this function
+        outcome = process_upload(stored.key, stored.stored_at)
+        logger.info("upload processed", extra={"key": stored.key, "result": outcome.result})
         if outcome.result in ("recorded", "thumbnail"):
             metrics.add_metric(name="ThumbnailsMade", unit="Count", value=1)
-        outcomes.append({"key": key, "result": outcome.result})
+        outcomes.append({"key": stored.key, "result": outcome.result})
     return {"processed": outcomes}
