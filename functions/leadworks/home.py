@@ -1,4 +1,4 @@
-"""GET /leadworks/ (behind the authorizer): portal_common.auth.routes.home."""
+"""GET /leadworks (behind the authorizer): portal_common.auth.routes.home."""
 
 from pathlib import Path
 

@@ -1,4 +1,4 @@
-"""GET /partners/ (behind the authorizer): portal_common.auth.routes.home."""
+"""GET /partners (behind the authorizer): portal_common.auth.routes.home."""
 
 from pathlib import Path
 

@@ -70,24 +70,24 @@ def test_signing_in_over_http_reaches_home_and_signing_out_closes_it(local_stack
         # When the partner signs in with the form
         answer = sign_in(http, "partners", email)
         # Then they are sent home with a __Host- cookie, and home shows who they are
-        assert answer.status_code == 303 and answer.headers["location"] == "/partners/"
+        assert answer.status_code == 303 and answer.headers["location"] == "/partners"
         set_cookie = next(v for v in answer.headers.get_list("set-cookie") if v.startswith("__Host-session="))
         assert all(a in set_cookie for a in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"))
-        home = http.get("/partners/")
+        home = http.get("/partners")
         assert home.status_code == 200
         assert f"Signed in as <strong>{email}</strong>" in home.text
         # When a sign-out is posted without the CSRF token
         forged = http.post("/partners/sign-out", data={"sign_out": "yes"})
         # Then it is refused and nothing changed: still signed in
         assert forged.status_code == 403
-        assert http.get("/partners/").status_code == 200
+        assert http.get("/partners").status_code == 200
         # When the sign-out button is used
         out = http.post("/partners/sign-out", data={"csrf_token": csrf_token(home.text)})
         assert out.status_code == 303 and out.headers["location"] == "/partners/sign-in?notice=signed-out"
         # Then the browser forgets the cookie and home sends it to sign in again
         assert "__Host-session" not in http.jar  # type: ignore[attr-defined]
-        closed = http.get("/partners/")
-        assert closed.status_code == 303 and closed.headers["location"] == "/partners/sign-in?next=%2Fpartners%2F"
+        closed = http.get("/partners")
+        assert closed.status_code == 303 and closed.headers["location"] == "/partners/sign-in?next=%2Fpartners"
     # And the CRM log has both touches
     for action in ("signed_in", "signed_out"):
         local_stack.wait_for_event(
@@ -104,12 +104,12 @@ def test_a_token_kept_after_sign_out_no_longer_opens_anything(local_stack: Local
     with browser_like_client(local_stack.url) as http:
         sign_in(http, "leadworks", email)
         token = session_token(http)
-        home = http.get("/leadworks/")
+        home = http.get("/leadworks")
         assert home.status_code == 200
         http.post("/leadworks/sign-out", data={"csrf_token": csrf_token(home.text)})
     # a copy of the cookie taken before the sign-out (the token itself is still unexpired)
     with local_stack.client() as thief:
-        answer = thief.get("/leadworks/", headers={"Cookie": f"__Host-session={token}", "Accept": "application/json"})
+        answer = thief.get("/leadworks", headers={"Cookie": f"__Host-session={token}", "Accept": "application/json"})
         assert answer.status_code == 401 and answer.json()["error"]["code"] == "unauthorized"
 
 
@@ -119,7 +119,7 @@ def test_json_clients_sign_in_and_ask_who_they_are(local_stack: LocalStackProces
         answer = http.post("/leadworks/sign-in", json={"email": email, "password": PASSWORD})
         assert answer.status_code == 200
         assert answer.json()["signed_in"] is True
-        me = http.get("/leadworks/")
+        me = http.get("/leadworks")
         assert me.status_code == 200
         assert me.json()["signed_in_as"] == {
             "kind": "advertiser",
@@ -185,8 +185,8 @@ def test_the_same_session_with_an_expired_token_is_refused(local_stack: LocalSta
     fresh = sign_like_moto(claims)
     # Then only the expiry makes the difference
     with local_stack.client() as http:
-        assert http.get("/partners/", headers={"Cookie": f"__Host-session={fresh}"}).status_code == 200
-        refused = http.get("/partners/", headers={"Cookie": f"__Host-session={expired}", "Accept": "application/json"})
+        assert http.get("/partners", headers={"Cookie": f"__Host-session={fresh}"}).status_code == 200
+        refused = http.get("/partners", headers={"Cookie": f"__Host-session={expired}", "Accept": "application/json"})
         assert refused.status_code == 401
 
 
@@ -217,7 +217,7 @@ def test_the_sign_in_page_sends_a_signed_in_partner_on_and_returns_to_the_asked_
         assert answer.status_code == 303 and answer.headers["location"] == "/partners/proposals"
         # And when the signed-in partner opens the sign-in page again, they are sent straight home
         again = http.get("/partners/sign-in")
-        assert again.status_code == 303 and again.headers["location"] == "/partners/"
+        assert again.status_code == 303 and again.headers["location"] == "/partners"
     # And a "next" that leaves the portal is ignored (no open redirect)
     with browser_like_client(local_stack.url) as http:
         page = http.get("/partners/sign-in?next=//evil.example/x")
@@ -225,4 +225,4 @@ def test_the_sign_in_page_sends_a_signed_in_partner_on_and_returns_to_the_asked_
             "/partners/sign-in?next=//evil.example/x",
             data={"email": email, "password": PASSWORD, "csrf_token": csrf_token(page.text)},
         )
-        assert answer.status_code == 303 and answer.headers["location"] == "/partners/"
+        assert answer.status_code == 303 and answer.headers["location"] == "/partners"

@@ -129,7 +129,7 @@ def test_signing_in_sets_the_host_cookie_starts_a_session_and_tells_the_crm(
     answer = browser.sign_in(email)
     # Then they land on the portal's home page with the ID token in a __Host- cookie
     assert answer["statusCode"] == 303, answer.get("body")
-    assert answer["headers"]["Location"] == f"/{portal}/"
+    assert answer["headers"]["Location"] == f"/{portal}"
     cookie = attributes_of(answer, "__Host-session")
     for attribute in ("Path=/", "Secure", "HttpOnly", "SameSite=Lax", "Max-Age="):
         assert attribute in cookie
@@ -229,7 +229,7 @@ def test_the_first_sign_in_asks_for_a_new_password_then_signs_in(stack: Stack, l
         {"new_password": "Brand-New-Pass-9", "confirm_password": "Brand-New-Pass-9"},
     )
     # Then they are signed in, and the challenge cookie is gone
-    assert done["statusCode"] == 303 and done["headers"]["Location"] == "/leadworks/"
+    assert done["statusCode"] == 303 and done["headers"]["Location"] == "/leadworks"
     assert "__Host-session" in browser.jar and "__Host-challenge" not in browser.jar
     # And the new password is the one that works from now on
     assert Browser(lambdas, "leadworks").sign_in(email, "Brand-New-Pass-9")["statusCode"] == 303
@@ -369,7 +369,7 @@ def test_json_clients_sign_in_with_json_and_get_the_cookie(stack: Stack, lambdas
     answer = lambdas.invoke("LeadworksSignInFunction", event)
     assert answer["statusCode"] == 200
     body = json.loads(answer["body"])
-    assert body["signed_in"] is True and body["email"] == email and body["home"] == "/leadworks/"
+    assert body["signed_in"] is True and body["email"] == email and body["home"] == "/leadworks"
     assert "__Host-session" in cookies_of(answer)
     # and a refusal is JSON too
     event = sample_event("leadworks/sign_in_post.json", body=json.dumps({"email": email, "password": "Wrong-pass-123"}))

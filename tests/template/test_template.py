@@ -202,6 +202,23 @@ def test_the_layer_ships_the_botocore_the_local_runtime_pins() -> None:
     assert runtime["boto3"].rsplit(".", 1)[0] == runtime["botocore"].rsplit(".", 1)[0]
 
 
+def test_the_pages_users_are_sent_to_are_routes_as_api_gateway_matches_them() -> None:
+    """An HTTP API matches a path exactly: /partners/ does not reach the route /partners (and a route
+    may not end in a slash). So no route ends in one, and each portal's home, where sign-in sends its
+    users, is a GET route of the template."""
+    from portal_common.auth.portals import LEADWORKS, PARTNERS
+
+    routes = set()
+    for resource in Stack.from_file().of_type("AWS::Serverless::Function").values():
+        for event in (resource["Properties"].get("Events") or {}).values():
+            if event.get("Type") == "HttpApi":
+                routes.add((event["Properties"]["Method"].upper(), event["Properties"]["Path"]))
+    assert [path for _, path in routes if path.endswith("/")] == []
+    for portal in (PARTNERS, LEADWORKS):
+        assert ("GET", portal.home) in routes
+        assert ("GET", portal.url("sign-in")) in routes
+
+
 def test_every_http_function_has_a_sample_event() -> None:
     stack = Stack.from_file()
     missing = []

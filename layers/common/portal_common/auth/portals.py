@@ -17,7 +17,9 @@ class PortalAuth:
 
     @property
     def home(self) -> str:
-        return f"/{self.portal}/"
+        """The home page: /<portal>, the only path its route has. An HTTP API does not match a
+        trailing slash to a route without one (nor accepts a route ending in one)."""
+        return f"/{self.portal}"
 
     def url(self, page: str) -> str:
         return f"/{self.portal}/{page}"

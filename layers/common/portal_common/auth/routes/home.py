@@ -14,9 +14,6 @@ from portal_common.web.negotiation import wants_json
 
 
 def register(app: APIGatewayHttpResolver, portal: PortalAuth) -> None:
-    @app.get(
-        f"/{portal.portal}", responses=docs.page_or_json(description="The home page; API clients get who they are")
-    )
     @app.get(portal.home, responses=docs.page_or_json(description="The home page; API clients get who they are"))
     def home() -> Response[str]:
         if wants_json(app.current_event):
