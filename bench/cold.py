@@ -70,8 +70,10 @@ def first_event(spec: FunctionSpec, stack: Stack | None = None) -> dict[str, Any
     if not candidates:
         return None
     event: dict[str, Any] = json.loads(candidates[0].read_text())
-    sources = (stack.resources[spec.logical_id]["Properties"].get("Events") or {}).values() if stack else []
-    buckets = [stack.resolve(e["Properties"]["Bucket"]) for e in sources if stack and e.get("Type") == "S3"]
+    if stack is None:
+        return event
+    sources = (stack.resources[spec.logical_id]["Properties"].get("Events") or {}).values()
+    buckets = [stack.resolve(source["Properties"]["Bucket"]) for source in sources if source.get("Type") == "S3"]
     for record in event.get("Records") or []:
         if buckets and record.get("eventSource") == "aws:s3":
             record["s3"]["bucket"]["name"] = buckets[0]

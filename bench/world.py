@@ -892,9 +892,9 @@ class World:
             Route(authorizer, f"{kind} authorizer (signed-in request)", "allow", authorize, kind="authorizer"),
             Route(
                 f"{prefix}HomeFunction",
-                f"GET {base}/",
+                f"GET {base}",
                 200,
-                _same(http_event("GET", f"{base}/", identity=identity, accept=HTML)),
+                _same(http_event("GET", base, identity=identity, accept=HTML)),
             ),
             Route(f"{prefix}SignInFunction", f"GET {base}/sign-in", 200, anonymous_page(f"{base}/sign-in")),
             Route(

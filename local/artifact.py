@@ -10,11 +10,13 @@ Why (2): a cold start spends most of its client creation parsing botocore's JSON
 (1.25 MB, every service in every partition) is parsed by the first client of every process, and each
 service's model ships with its documentation and a pretty-printed endpoint rule set (S3's is 0.9 MB).
 The layer's botocore (the functions import it before the runtime's) keeps, for the services below:
-the model with its `documentation` strings emptied (botocore makes docstrings of them), the rule sets and other files as
-compact JSON, stored uncompressed (botocore reads `.json` before `.json.gz`); and endpoints.json
-keeps every partition and region but only these services' entries. Any other service still works:
-its model is untouched, and its endpoint comes from its rule set and the partition's defaults.
-tests/template/test_build.py checks that nothing but that was removed.
+the model with its `documentation` strings emptied (botocore only makes docstrings of them), the
+rule sets and other files as compact JSON, stored uncompressed (botocore reads `.json` before
+`.json.gz`); and endpoints.json keeps every partition and region but only these services' entries.
+Any other service still works: its model is untouched, and its endpoint comes from its rule set and
+the partition's defaults. tests/unit/test_artifact.py checks what is emptied and what is kept;
+tests/template/test_build.py drives each service through the built layer's botocore and compares
+its endpoints in five partitions with the unslimmed botocore's.
 
     python -m local.artifact BUILD_DIR
 """

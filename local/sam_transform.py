@@ -14,6 +14,7 @@ CloudFormation refuses at change-set creation, and lints the transformed templat
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -116,8 +117,6 @@ def main(argv: list[str]) -> int:
             f"{path}: circular dependencies once transformed:\n" + "".join(f"  {' -> '.join(c)}\n" for c in found)
         )
         return 1
-    import json
-
     import cfnlint.api
 
     if findings := cfnlint.api.lint(json.dumps(transformed), regions=["us-east-1"]):

@@ -22,7 +22,7 @@ USER_AGENT = f"crm-satellite-portals Botocore/{botocore_version} Python/{platfor
 # before sending it (~0.1 ms of each call), and the service validates it again anyway. A malformed
 # request is then refused by AWS (ValidationException) instead of botocore (ParamValidationError);
 # either is an unexpected error, answered 500 with the correlation id. botocore documents the
-# switch for this purpose; moto validates the requests the tests make.
+# switch for this purpose; in the tests the requests reach moto, which refuses malformed ones too.
 _CONFIG = Config(
     connect_timeout=2,
     read_timeout=5,
