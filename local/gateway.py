@@ -101,6 +101,11 @@ def build_app(
     service = HttpApiService(api=api, lambda_runner=runner, port=port)
     service.create()
     api_app: Flask = service._app
+    # an HTTP API matches a route's path exactly: /partners/ is not the route /partners (SAM CLI's
+    # Flask app lets a trailing slash through, which hid links that 404 on AWS)
+    api_app.url_map.strict_slashes = True
+    for rule in api_app.url_map.iter_rules():
+        rule.strict_slashes = True
     # an HTTP API answers an unknown route with 404 {"message":"Not Found"} (SAM CLI mimics REST APIs' 403)
     for code in (404, 405):
         api_app.register_error_handler(code, _http_api_not_found)

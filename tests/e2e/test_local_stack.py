@@ -41,3 +41,14 @@ def test_an_unknown_portal_path_is_a_404(local_stack: LocalStackProcess) -> None
     with local_stack.client() as http:
         answer = http.get("/partners/no-such-page")
     assert answer.status_code == 404
+
+
+def test_a_trailing_slash_is_another_path_as_on_api_gateway(local_stack: LocalStackProcess) -> None:
+    # Given the route GET /partners (the home page), when it is asked for with and without a
+    # trailing slash, then only the exact path reaches it (a signed-out browser is sent to sign in);
+    # the other is API Gateway's 404, as an HTTP API answers it
+    with local_stack.client() as http:
+        exact = http.get("/partners", headers={"Accept": "text/html"})
+        slashed = http.get("/partners/", headers={"Accept": "text/html"})
+    assert exact.status_code == 303 and exact.headers["location"].startswith("/partners/sign-in")
+    assert slashed.status_code == 404 and slashed.json() == {"message": "Not Found"}
