@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
 
@@ -74,33 +75,14 @@ def dependencies(resource: dict[str, Any], names: set[str]) -> set[str]:
 
 
 def cycles(resources: dict[str, dict[str, Any]]) -> list[list[str]]:
-    """Each circular dependency among ``resources``, as the path that closes it (first one per start)."""
+    """A circular dependency among ``resources``: a path in which each depends on the next, back to
+    the first ([] when there is none)."""
     names = set(resources)
-    graph = {name: sorted(dependencies(resource, names)) for name, resource in resources.items()}
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    found: list[list[str]] = []
-    for start in sorted(graph):
-        if state.get(start):
-            continue
-        stack: list[tuple[str, int]] = [(start, 0)]
-        path: list[str] = [start]
-        state[start] = 1
-        while stack:
-            name, index = stack[-1]
-            if index < len(graph[name]):
-                stack[-1] = (name, index + 1)
-                target = graph[name][index]
-                if state.get(target) == 1:
-                    found.append([*path[path.index(target) :], target])
-                elif not state.get(target):
-                    state[target] = 1
-                    stack.append((target, 0))
-                    path.append(target)
-            else:
-                state[name] = 2
-                stack.pop()
-                path.pop()
-    return found
+    try:
+        TopologicalSorter({name: dependencies(r, names) for name, r in resources.items()}).prepare()
+    except CycleError as exc:
+        return [list(reversed(exc.args[1]))]  # graphlib lists each before what depends on it
+    return []
 
 
 def main(argv: list[str]) -> int:
