@@ -293,13 +293,13 @@ class World:
 
         sessions = []
         for _ in range(3):
-            token = _cookie_value(json_sign_in(email), "session")
+            token = _cookie_value(json_sign_in(email), f"{portal}-session")
             sessions.append((token, str(_claims(token)["origin_jti"])))
         challenges = []
         for _ in range(2):
             address = unique_email(f"bench-first-{portal}")
             create_user(idp, pool, address, {claim: subject_id}, permanent=False)
-            challenges.append(_link_subject(_cookie_value(json_sign_in(address), "challenge")))
+            challenges.append(_link_subject(_cookie_value(json_sign_in(address), f"{portal}-challenge")))
         forgetful = unique_email(f"bench-forgot-{portal}")
         create_user(idp, pool, forgetful, {claim: subject_id})
         self.users[portal] = {"email": email, "sessions": sessions, "challenges": challenges, "forgetful": forgetful}
@@ -539,12 +539,13 @@ class World:
         return event
 
     @staticmethod
-    def csrf(binding: str = "anonymous") -> tuple[str, str]:
-        """(the form's token, the cookie as the browser sends it back), in the loaded function's keys."""
+    def csrf(binding: str = "anonymous", path: str = "/") -> tuple[str, str]:
+        """(the form's token, the cookie as the browser sends it back to ``path``), in the loaded
+        function's keys."""
         from portal_common.web import csrf
 
         token, _cookie = csrf.issue(None, binding)
-        return token, f"__Host-csrf={token}"
+        return token, f"__Host-{csrf.cookie_name(path)}={token}"
 
     @staticmethod
     def sign(purpose: str, subject: str, ttl: int = 3600) -> str:
@@ -717,7 +718,7 @@ class World:
             def events() -> tuple[dict[str, Any], dict[str, Any]]:
                 made = []
                 for proposal_id in ids:
-                    token, cookie = self.csrf(session_id)
+                    token, cookie = self.csrf(session_id, "/partners")
                     made.append(
                         http_event(
                             "POST",
@@ -737,7 +738,7 @@ class World:
         def send_rph() -> tuple[dict[str, Any], dict[str, Any]]:
             made = []
             for _ in range(2):
-                token, cookie = self.csrf(session_id)
+                token, cookie = self.csrf(session_id, "/partners")
                 fields = {**INTAKE, "email": unique_email("rph"), "draft": uuid.uuid4().hex[:24], "csrf_token": token}
                 made.append(
                     http_event("POST", "/partners/rph", form=fields, identity=identity, accept=HTML, cookies=[cookie])
@@ -754,7 +755,7 @@ class World:
                 f"/partners/notice/{token}",
                 route="/partners/notice/{token}",
                 accept=HTML,
-                cookies=[f"__Host-session={session}"],
+                cookies=[f"__Host-partners-session={session}"],
                 path_parameters={"token": token},
             )
             return event, event
@@ -841,7 +842,7 @@ class World:
             def events() -> tuple[dict[str, Any], dict[str, Any]]:
                 made = []
                 for n in range(2):
-                    token, cookie = self.csrf()
+                    token, cookie = self.csrf(path=path)
                     made.append(
                         http_event(
                             "POST",
@@ -858,21 +859,21 @@ class World:
         def sign_out() -> tuple[dict[str, Any], dict[str, Any]]:
             made = []
             for token, session_id in users["sessions"][1:3]:
-                csrf_token, cookie = self.csrf(session_id)
+                csrf_token, cookie = self.csrf(session_id, base)
                 made.append(
                     http_event(
                         "POST",
                         f"{base}/sign-out",
                         form={"csrf_token": csrf_token},
                         accept=HTML,
-                        cookies=[f"__Host-session={token}", cookie],
+                        cookies=[f"__Host-{portal}-session={token}", cookie],
                     )
                 )
             return made[0], made[1]
 
         def authorize() -> tuple[dict[str, Any], dict[str, Any]]:
             event = sample_event(f"{portal}/authorizer.json")
-            cookie = f"__Host-session={users['sessions'][0][0]}"
+            cookie = f"__Host-{portal}-session={users['sessions'][0][0]}"
             event["cookies"] = [cookie]
             event["headers"]["cookie"] = cookie
             event["identitySource"] = [cookie]
@@ -882,7 +883,9 @@ class World:
             """The new-password page's cookie: Cognito's challenge, signed now (it lasts 3 minutes)."""
             from portal_common.auth.signin import CHALLENGE_PURPOSE, CHALLENGE_SECONDS
 
-            return f"__Host-challenge={self.sign(CHALLENGE_PURPOSE, users['challenges'][n], CHALLENGE_SECONDS)}"
+            return (
+                f"__Host-{portal}-challenge={self.sign(CHALLENGE_PURPOSE, users['challenges'][n], CHALLENGE_SECONDS)}"
+            )
 
         identity = self.partner_identity() if portal == "partners" else self.advertiser_identity()
         new_password = {"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}
@@ -964,7 +967,7 @@ class World:
         def create_lead() -> tuple[dict[str, Any], dict[str, Any]]:
             made = []
             for _ in range(2):
-                token, cookie = self.csrf(session_id)
+                token, cookie = self.csrf(session_id, "/leadworks")
                 fields = {**INTAKE, "email": unique_email("lead"), "csrf_token": token}
                 made.append(
                     http_event(
@@ -977,7 +980,7 @@ class World:
             made = []
             boundary = "----bench"
             for _ in range(2):
-                token, cookie = self.csrf(session_id)
+                token, cookie = self.csrf(session_id, "/leadworks")
                 body = (
                     f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
                     f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="leads.csv"\r\n'
@@ -1032,7 +1035,7 @@ class World:
         def pay() -> tuple[dict[str, Any], dict[str, Any]]:
             made = []
             for _number, token in self.to_pay:
-                csrf_token, cookie = self.csrf()
+                csrf_token, cookie = self.csrf(path="/payments")
                 form = {"attempt_id": uuid.uuid4().hex, "card_token": self.card(), "csrf_token": csrf_token}
                 made.append(self._pay_event(token, "", form=form, cookies=[cookie]))
             return made[0], made[1]

@@ -532,7 +532,10 @@ def uploaded_csv(request: Any, who: web.Identity) -> bytes:
     parts = {p.get_param("name", header="content-disposition"): p for p in document.iter_parts()}
     token = parts.get("csrf_token")
     signing.verify_csrf(
-        ring(), web.cookie(request, "csrf"), token.get_payload(decode=True).decode() if token else None, who.session_id
+        ring(),
+        web.cookie(request, web.csrf_name(request)),
+        token.get_payload(decode=True).decode() if token else None,
+        who.session_id,
     )
     file = parts.get("file")
     if file is None:

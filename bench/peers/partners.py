@@ -983,7 +983,7 @@ def open_notice(token: str) -> Response:
         "Sign in to the Partners portal: the proposal is in your list of proposals.",
     )
     proposal_id = subject.partition(":")[2]
-    if web.cookie(app.current_request, "session") is None:
+    if web.cookie(app.current_request, "partners-session") is None:
         return web.redirect(f"/partners/sign-in?next=/partners/proposals/{proposal_id}")
     return web.redirect(f"/partners/proposals/{proposal_id}")
 

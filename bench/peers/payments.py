@@ -380,7 +380,7 @@ def payment_page(request: Any, invoice: dict[str, Any], token: str, status: int 
         if web.wants_json(request):
             return web.json_response({k: v for k, v in context.items() if k != "invoice"}, status)
         return web.page("paid.html", status, title=f"Invoice {invoice['number']} is paid", **context)
-    csrf_token, csrf_cookie = signing.issue_csrf(ring(), web.cookie(request, "csrf"))
+    csrf_token, csrf_cookie = web.issue_csrf(request, ring())
     query = urlencode({"origin": base, "label": f"Pay {display(int(invoice['amount_minor']), invoice['currency'])}"})
     context = {
         "invoice": invoice,

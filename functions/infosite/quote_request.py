@@ -15,10 +15,9 @@ from infosite.quote_requests import open_quote_form, prefill, submit_quote
 from infosite.quotes import QuoteForm, QuoteReceipt, friendly_errors
 
 from portal_common.errors import ValidationFailed
-from portal_common.web import csrf
 from portal_common.web import openapi_docs as docs
 from portal_common.web.app import entrypoint, function_url_app
-from portal_common.web.forms import cookie, read_form, validate
+from portal_common.web.forms import issue_csrf, read_form, validate
 from portal_common.web.identity import request_actor
 from portal_common.web.negotiation import wants_json
 from portal_common.web.pages import page
@@ -28,7 +27,7 @@ Token = Annotated[str, Query(max_length=2048)]
 
 
 def _form_page(token: str, values: dict[str, Any], errors: dict[str, str], status: int = 200) -> Response[str]:
-    csrf_token, csrf_cookie = csrf.issue(cookie(app, csrf.COOKIE))  # type: ignore[arg-type]
+    csrf_token, csrf_cookie = issue_csrf(app)  # type: ignore[arg-type]
     return page(
         "infosite/quote_form.html",
         status,

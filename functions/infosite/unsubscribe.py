@@ -14,10 +14,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from infosite.one_click import is_one_click
 from infosite.unsubscribing import unsubscribe, unsubscribe_page
 
-from portal_common.web import csrf
 from portal_common.web import openapi_docs as docs
 from portal_common.web.app import entrypoint, function_url_app
-from portal_common.web.forms import body_bytes, cookie, read_form
+from portal_common.web.forms import body_bytes, issue_csrf, read_form
 from portal_common.web.identity import request_actor
 from portal_common.web.negotiation import header
 from portal_common.web.pages import SECURITY_HEADERS, page
@@ -29,7 +28,7 @@ Token = Annotated[str, Query(max_length=2048)]
 @app.get("/", responses=docs.page("The page to confirm"))
 def confirm(token: Token = "") -> Response[str]:
     view = unsubscribe_page(token)
-    csrf_token, csrf_cookie = csrf.issue(cookie(app, csrf.COOKIE))  # type: ignore[arg-type]
+    csrf_token, csrf_cookie = issue_csrf(app)  # type: ignore[arg-type]
     cookies = [csrf_cookie] if csrf_cookie else []
     return page("infosite/unsubscribe_confirm.html", view=view, token=token, csrf_token=csrf_token, cookies=cookies)
 

@@ -23,7 +23,7 @@ from leads.csv_rows import MAX_BYTES
 
 from portal_common.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from portal_common.web import csrf
-from portal_common.web.forms import cookie
+from portal_common.web.forms import check_csrf
 from portal_common.web.identity import Identity
 from portal_common.web.negotiation import header
 
@@ -69,11 +69,7 @@ def uploaded_csv(app: APIGatewayHttpResolver, identity: Identity) -> tuple[bytes
     parts = _parts(content_type, _body(app))
     token = parts.get(csrf.FIELD)
     submitted = token.get_payload(decode=True) if token is not None else None
-    csrf.verify(
-        cookie(app, csrf.COOKIE),
-        submitted.decode("ascii", "replace") if isinstance(submitted, bytes) else None,
-        identity.session_id,
-    )
+    check_csrf(app, submitted.decode("ascii", "replace") if isinstance(submitted, bytes) else None, identity.session_id)
     file = parts.get("file")
     data = file.get_payload(decode=True) if file is not None else None
     if not isinstance(data, bytes) or not data.strip():

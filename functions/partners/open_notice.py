@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from proposals.notice_links import proposal_of_notice
 
-from portal_common.auth.cookies import SESSION_COOKIE
+from portal_common.auth.cookies import session_name
 from portal_common.web import openapi_docs as docs
 from portal_common.web.app import entrypoint, portal_app
 from portal_common.web.forms import cookie
@@ -21,7 +21,7 @@ app = portal_app()
 )
 def open_notice(token: Annotated[str, Path(max_length=1000)]):
     proposal_id = proposal_of_notice(token)
-    if cookie(app, SESSION_COOKIE) is None:
+    if cookie(app, session_name("partners")) is None:
         return redirect(f"/partners/sign-in?next=/partners/proposals/{proposal_id}")
     return redirect(f"/partners/proposals/{proposal_id}")
 

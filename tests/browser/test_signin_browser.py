@@ -131,8 +131,9 @@ def test_a_forged_or_expired_cookie_is_refused(page: Page, local_stack: LocalSta
             page.context.clear_cookies()
             # set the way someone forging it would: from a page of the site (HttpOnly is ours to set only)
             page.goto(f"/{portal}/sign-in")
-            page.evaluate("value => { document.cookie = `__Host-session=${value}; Path=/; Secure`; }", value)
-            assert "__Host-session" in {c["name"] for c in page.context.cookies()}
+            name = f"__Host-{portal}-session"
+            page.evaluate("([name, value]) => { document.cookie = `${name}=${value}; Path=/; Secure`; }", [name, value])
+            assert name in {c["name"] for c in page.context.cookies()}
             page.goto(f"/{portal}")
             # the cookie opens nothing: the browser is sent to sign in
             expect(page).to_have_url(re.compile(rf"/{portal}/sign-in\?next=%2F{portal}$"))

@@ -60,8 +60,8 @@ def sign_in(http: httpx.Client, portal: str, email: str, password: str = PASSWOR
     )
 
 
-def session_token(http: httpx.Client) -> str:
-    return str(http.jar["__Host-session"])  # type: ignore[attr-defined]
+def session_token(http: httpx.Client, portal: str) -> str:
+    return str(http.jar[f"__Host-{portal}-session"])  # type: ignore[attr-defined]
 
 
 def test_signing_in_over_http_reaches_home_and_signing_out_closes_it(local_stack: LocalStackProcess) -> None:
@@ -71,7 +71,7 @@ def test_signing_in_over_http_reaches_home_and_signing_out_closes_it(local_stack
         answer = sign_in(http, "partners", email)
         # Then they are sent home with a __Host- cookie, and home shows who they are
         assert answer.status_code == 303 and answer.headers["location"] == "/partners"
-        set_cookie = next(v for v in answer.headers.get_list("set-cookie") if v.startswith("__Host-session="))
+        set_cookie = next(v for v in answer.headers.get_list("set-cookie") if v.startswith("__Host-partners-session="))
         assert all(a in set_cookie for a in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"))
         home = http.get("/partners")
         assert home.status_code == 200
@@ -85,7 +85,7 @@ def test_signing_in_over_http_reaches_home_and_signing_out_closes_it(local_stack
         out = http.post("/partners/sign-out", data={"csrf_token": csrf_token(home.text)})
         assert out.status_code == 303 and out.headers["location"] == "/partners/sign-in?notice=signed-out"
         # Then the browser forgets the cookie and home sends it to sign in again
-        assert "__Host-session" not in http.jar  # type: ignore[attr-defined]
+        assert "__Host-partners-session" not in http.jar  # type: ignore[attr-defined]
         closed = http.get("/partners")
         assert closed.status_code == 303 and closed.headers["location"] == "/partners/sign-in?next=%2Fpartners"
     # And the CRM log has both touches
@@ -99,17 +99,46 @@ def test_signing_in_over_http_reaches_home_and_signing_out_closes_it(local_stack
         )
 
 
+def test_one_browser_stays_signed_in_to_both_portals_and_each_portals_forms_still_post(
+    local_stack: LocalStackProcess,
+) -> None:
+    # Given someone with a Partners account and a Leadworks account, in one browser
+    partner, _ = portal_user(local_stack, "partners")
+    advertiser, _ = portal_user(local_stack, "leadworks")
+    with browser_like_client(local_stack.url) as http:
+        assert sign_in(http, "partners", partner).status_code == 303
+        partners_home = http.get("/partners")
+        # When they sign in to Leadworks too, and open a Leadworks page
+        assert sign_in(http, "leadworks", advertiser).status_code == 303
+        leadworks_home = http.get("/leadworks")
+        # Then each portal keeps its own session and CSRF cookies
+        assert {"__Host-partners-session", "__Host-leadworks-session"} <= set(http.jar)  # type: ignore[attr-defined]
+        assert {"__Host-partners-csrf", "__Host-leadworks-csrf"} <= set(http.jar)  # type: ignore[attr-defined]
+        # And both homes name their own user
+        assert f"Signed in as <strong>{advertiser}</strong>" in leadworks_home.text
+        assert f"Signed in as <strong>{partner}</strong>" in http.get("/partners").text
+        # And a form of the Partners page opened before the Leadworks sign-in still posts
+        out = http.post("/partners/sign-out", data={"csrf_token": csrf_token(partners_home.text)})
+        assert out.status_code == 303 and out.headers["location"] == "/partners/sign-in?notice=signed-out"
+        # And signing out of Partners leaves the Leadworks session open
+        assert "__Host-partners-session" not in http.jar  # type: ignore[attr-defined]
+        assert http.get("/partners").status_code == 303
+        assert f"Signed in as <strong>{advertiser}</strong>" in http.get("/leadworks").text
+
+
 def test_a_token_kept_after_sign_out_no_longer_opens_anything(local_stack: LocalStackProcess) -> None:
     email, _subject = portal_user(local_stack, "leadworks")
     with browser_like_client(local_stack.url) as http:
         sign_in(http, "leadworks", email)
-        token = session_token(http)
+        token = session_token(http, "leadworks")
         home = http.get("/leadworks")
         assert home.status_code == 200
         http.post("/leadworks/sign-out", data={"csrf_token": csrf_token(home.text)})
     # a copy of the cookie taken before the sign-out (the token itself is still unexpired)
     with local_stack.client() as thief:
-        answer = thief.get("/leadworks", headers={"Cookie": f"__Host-session={token}", "Accept": "application/json"})
+        answer = thief.get(
+            "/leadworks", headers={"Cookie": f"__Host-leadworks-session={token}", "Accept": "application/json"}
+        )
         assert answer.status_code == 401 and answer.json()["error"]["code"] == "unauthorized"
 
 
@@ -157,7 +186,9 @@ def test_every_protected_route_sends_callers_without_a_valid_session_to_sign_in(
     """No cookie, a forged, an expired or a garbage one: the authorizer passes the request on marked
     signed out, and the route's resolver refuses it before the route runs."""
     callers = {"no cookie": {}}
-    callers.update({kind: {"Cookie": f"__Host-session={v}"} for kind, v in cookies_that_must_not_open[portal].items()})
+    callers.update(
+        {kind: {"Cookie": f"__Host-{portal}-session={v}"} for kind, v in cookies_that_must_not_open[portal].items()}
+    )
     with local_stack.client() as http:
         for kind, cookie in callers.items():
             # When a browser asks for the route
@@ -179,14 +210,16 @@ def test_the_same_session_with_an_expired_token_is_refused(local_stack: LocalSta
     email, _subject = portal_user(local_stack, "partners")
     with browser_like_client(local_stack.url) as http:
         sign_in(http, "partners", email)
-        claims = jwt.decode(session_token(http), options={"verify_signature": False})
+        claims = jwt.decode(session_token(http, "partners"), options={"verify_signature": False})
     past = int(time.time()) - 60
     expired = sign_like_moto({**claims, "iat": past - 3600, "exp": past})
     fresh = sign_like_moto(claims)
     # Then only the expiry makes the difference
     with local_stack.client() as http:
-        assert http.get("/partners", headers={"Cookie": f"__Host-session={fresh}"}).status_code == 200
-        refused = http.get("/partners", headers={"Cookie": f"__Host-session={expired}", "Accept": "application/json"})
+        assert http.get("/partners", headers={"Cookie": f"__Host-partners-session={fresh}"}).status_code == 200
+        refused = http.get(
+            "/partners", headers={"Cookie": f"__Host-partners-session={expired}", "Accept": "application/json"}
+        )
         assert refused.status_code == 401
 
 
@@ -196,7 +229,7 @@ def test_a_csrf_less_sign_in_post_is_refused_and_starts_nothing(local_stack: Loc
         http.get("/partners/sign-in")  # the CSRF cookie is there, the form field is not
         answer = http.post("/partners/sign-in", data={"email": email, "password": PASSWORD})
         assert answer.status_code == 403
-        assert "__Host-session" not in answer.headers.get("set-cookie", "")
+        assert "__Host-partners-session" not in answer.headers.get("set-cookie", "")
     time.sleep(1.5)
     assert not [e for e in local_stack.crm_log() if e["event"].get("subject") == f"partner:{subject_id}"]
 

@@ -8,7 +8,7 @@ the stack.
 
 What is looked for:
 - every test card number of the processor simulator, as typed (digits, or in groups of 4);
-- every sign-in token: a JWT (Cognito ID/access tokens are what the ``__Host-session`` cookie holds);
+- every sign-in token: a JWT (Cognito ID/access tokens are what the ``__Host-<portal>-session`` cookies hold);
 - every password the demo data and the tests sign in with;
 - every secret value of the stack (link-signing keys, the processor's API key), read from Secrets
   Manager.

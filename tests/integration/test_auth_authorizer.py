@@ -55,7 +55,7 @@ def signed_in(stack: Stack, lambdas: LambdaHarness, portal: str, **attributes: s
     event = sample_event(f"{portal}/sign_in_post.json", body=json.dumps({"email": email, "password": PASSWORD}))
     answer = lambdas.invoke(FUNCTIONS[portal][0], event)
     assert answer["statusCode"] == 200, answer["body"]
-    cookie = next(c for c in answer["cookies"] if c.startswith("__Host-session="))
+    cookie = next(c for c in answer["cookies"] if c.startswith(f"__Host-{portal}-session="))
     return email, subject_id, cookie.split(";", 1)[0].split("=", 1)[1]
 
 
@@ -65,8 +65,8 @@ def authorize(lambdas: LambdaHarness, portal: str, cookie: str | None) -> dict[s
         event.pop("cookies", None)
         event["headers"].pop("cookie", None)
     else:
-        event["cookies"] = [f"__Host-session={cookie}"]
-        event["headers"]["cookie"] = f"__Host-session={cookie}"
+        event["cookies"] = [f"__Host-{portal}-session={cookie}"]
+        event["headers"]["cookie"] = f"__Host-{portal}-session={cookie}"
         event["identitySource"] = [event["headers"]["cookie"]]
     return lambdas.invoke(FUNCTIONS[portal][1], event)
 

@@ -635,7 +635,7 @@ def sign_out(portal: str) -> Callable[[World], Request]:
     def prepare(w: World) -> Request:
         signed_in = w.invoke(SIGN_IN[portal][2], _sign_in_event(portal, _portal_user(w, portal)))
         assert signed_in["statusCode"] == 200, signed_in.get("body")
-        session = next(c.split(";", 1)[0] for c in signed_in["cookies"] if c.startswith("__Host-session="))
+        session = next(c.split(";", 1)[0] for c in signed_in["cookies"] if c.startswith(f"__Host-{portal}-session="))
         event = sample_event(f"{portal}/sign_out.json")
         event["cookies"] = [session]
         event["headers"]["cookie"] = session
@@ -649,7 +649,7 @@ def new_password(w: World) -> Request:
     email = _portal_user(w, "partners", permanent=False)
     first = w.invoke("PartnersSignInFunction", _sign_in_event("partners", email))
     assert json.loads(first["body"])["next_step"] == "new_password", first["body"]
-    challenge = next(c.split(";", 1)[0] for c in first["cookies"] if c.startswith("__Host-challenge="))
+    challenge = next(c.split(";", 1)[0] for c in first["cookies"] if c.startswith("__Host-partners-challenge="))
     body = json.dumps({"new_password": "Brand-New-Pass-2027", "confirm_password": "Brand-New-Pass-2027"})
     event = sample_event("partners/new_password.json", body=body)
     event["rawPath"] = event["requestContext"]["http"]["path"] = "/partners/new-password"

@@ -139,7 +139,7 @@ def form_session(lambdas: LambdaHarness, advertiser_id: str) -> tuple[str, str, 
     assert page["statusCode"] == 200
     token = re.search(r'name="csrf_token" value="([^"]+)"', page["body"]).group(1)  # type: ignore[union-attr]
     draft = re.search(r'name="draft" value="([0-9a-f]+)"', page["body"]).group(1)  # type: ignore[union-attr]
-    cookie = next(c.split(";")[0] for c in page["cookies"] if c.startswith("__Host-csrf="))
+    cookie = next(c.split(";")[0] for c in page["cookies"] if c.startswith("__Host-leadworks-csrf="))
     return token, cookie, draft
 
 
@@ -353,7 +353,7 @@ def test_a_bulk_upload_keeps_the_valid_rows_and_reports_every_row(stack: Stack, 
 def test_the_upload_page_shows_the_report_for_a_browser(stack: Stack, lambdas: LambdaHarness) -> None:
     page = lambdas.invoke("LeadworksUploadFormFunction", as_advertiser("upload_form.json", "A-1"))
     token = re.search(r'name="csrf_token" value="([^"]+)"', page["body"]).group(1)  # type: ignore[union-attr]
-    cookie = next(c.split(";")[0] for c in page["cookies"] if c.startswith("__Host-csrf="))
+    cookie = next(c.split(";")[0] for c in page["cookies"] if c.startswith("__Host-leadworks-csrf="))
     boundary = "----leadworks"
     text = "customer_name,email,street,city,state,zip,problem_description\nAnn Lee,ann.lee@example.com,1 Main St,Austin,TX,73301,Roof leaks after rain\n"
     body = (

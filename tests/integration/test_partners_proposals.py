@@ -584,7 +584,7 @@ def test_the_notice_link_leads_to_the_proposal_and_a_tampered_one_is_refused(
         )
 
     # When it is opened signed in, or not
-    signed_in = open_link(token, cookies=["__Host-session=token"])
+    signed_in = open_link(token, cookies=["__Host-partners-session=token"])
     anonymous = open_link(token)
     # Then it goes to the proposal, or to sign-in first and on to the proposal after
     assert signed_in["statusCode"] == 303 and signed_in["headers"]["Location"] == "/partners/proposals/EP-42"

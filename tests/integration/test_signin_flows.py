@@ -130,7 +130,7 @@ def test_signing_in_sets_the_host_cookie_starts_a_session_and_tells_the_crm(
     # Then they land on the portal's home page with the ID token in a __Host- cookie
     assert answer["statusCode"] == 303, answer.get("body")
     assert answer["headers"]["Location"] == f"/{portal}"
-    cookie = attributes_of(answer, "__Host-session")
+    cookie = attributes_of(answer, f"__Host-{portal}-session")
     for attribute in ("Path=/", "Secure", "HttpOnly", "SameSite=Lax", "Max-Age="):
         assert attribute in cookie
     assert "Domain=" not in cookie
@@ -160,7 +160,7 @@ def test_a_wrong_password_and_an_unknown_email_get_the_same_clear_answer(stack: 
         assert answer["statusCode"] == 401
         assert "The email address or the password is not correct." in answer["body"]
         assert 'name="password"' in answer["body"]
-        assert "__Host-session" not in cookies_of(answer)
+        assert "__Host-partners-session" not in cookies_of(answer)
     assert session_items(stack) == []
     assert outbox_events(stack) == []
 
@@ -208,7 +208,7 @@ def test_the_first_sign_in_asks_for_a_new_password_then_signs_in(stack: Stack, l
     # Then they are sent to choose their own password (the challenge waits in a __Host- cookie)
     assert answer["statusCode"] == 303
     assert answer["headers"]["Location"] == "/leadworks/new-password"
-    assert "__Host-challenge" in browser.jar and "__Host-session" not in browser.jar
+    assert "__Host-leadworks-challenge" in browser.jar and "__Host-leadworks-session" not in browser.jar
     page = browser.page("NewPasswordFunction", "new_password.json", "/leadworks/new-password")
     assert page["statusCode"] == 200 and email in page["body"]
     # When the new password breaks the rules
@@ -230,7 +230,7 @@ def test_the_first_sign_in_asks_for_a_new_password_then_signs_in(stack: Stack, l
     )
     # Then they are signed in, and the challenge cookie is gone
     assert done["statusCode"] == 303 and done["headers"]["Location"] == "/leadworks"
-    assert "__Host-session" in browser.jar and "__Host-challenge" not in browser.jar
+    assert "__Host-leadworks-session" in browser.jar and "__Host-leadworks-challenge" not in browser.jar
     # And the new password is the one that works from now on
     assert Browser(lambdas, "leadworks").sign_in(email, "Brand-New-Pass-9")["statusCode"] == 303
 
@@ -355,7 +355,7 @@ def test_the_home_page_shows_who_is_signed_in_and_signing_out_ends_the_session(
     # Then the session is gone, the cookie forgotten, and the CRM told
     assert answer["statusCode"] == 303
     assert answer["headers"]["Location"] == "/partners/sign-in?notice=signed-out"
-    assert "Max-Age=0" in attributes_of(answer, "__Host-session")
+    assert "Max-Age=0" in attributes_of(answer, "__Host-partners-session")
     assert session_items(stack) == []
     assert [e["data"]["action"] for e in sorted(outbox_events(stack), key=lambda e: e["occurred_at"])] == [
         "signed_in",
@@ -370,7 +370,7 @@ def test_json_clients_sign_in_with_json_and_get_the_cookie(stack: Stack, lambdas
     assert answer["statusCode"] == 200
     body = json.loads(answer["body"])
     assert body["signed_in"] is True and body["email"] == email and body["home"] == "/leadworks"
-    assert "__Host-session" in cookies_of(answer)
+    assert "__Host-leadworks-session" in cookies_of(answer)
     # and a refusal is JSON too
     event = sample_event("leadworks/sign_in_post.json", body=json.dumps({"email": email, "password": "Wrong-pass-123"}))
     refused = lambdas.invoke("LeadworksSignInFunction", event)

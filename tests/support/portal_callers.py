@@ -22,6 +22,7 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from portal_common.web import csrf
 from tests.support.local_stack import LocalStackProcess
 from tests.support.partners import jpeg_bytes, partner_body, proposal_body, unique, unique_zip
 from tests.support.signin_users import PORTALS, browser_like_client, id_claims
@@ -42,7 +43,7 @@ class Caller:
 
     @property
     def csrf(self) -> str:
-        return self.cookies.get("__Host-csrf", "")
+        return next((value for name, value in self.cookies.items() if name.endswith("csrf")), "")
 
     def cookie_header(self) -> dict[str, str]:
         return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
@@ -55,10 +56,15 @@ class Caller:
 
 
 def anonymous(stack: LocalStackProcess) -> Caller:
-    """Signed out, with the CSRF cookie a public form page sets (bound to "anonymous")."""
+    """Signed out, with the CSRF cookie a public form page sets (bound to "anonymous"). Each part of
+    the site has its own CSRF cookie (portal_common.web.csrf.cookie_name); a token bound to
+    "anonymous" passes in every part, so the one a sign-in page set is carried under each part's
+    name, as a browser that had opened a public form of each would carry one."""
     with browser_like_client(stack.url) as http:
         assert http.get("/partners/sign-in").status_code == 200
-        return Caller("signed out", dict(http.jar))
+        token = http.jar["__Host-partners-csrf"]  # type: ignore[attr-defined]
+    parts = ("/", "/partners", "/leadworks", "/payments")
+    return Caller("signed out", {f"__Host-{csrf.cookie_name(part)}": token for part in parts})
 
 
 def _signed_in(stack: LocalStackProcess, portal: str, email: str, label: str, subject_id: str) -> Caller:
@@ -113,7 +119,7 @@ def forged_session(stack: LocalStackProcess, portal: str, subject_id: str, email
     claims = id_claims(outputs[pool_output], outputs[client_output], **{claim: subject_id, "email": email})
     impostor = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     token = jwt.encode(claims, impostor, algorithm="RS256", headers={"kid": "dummy"})
-    return Caller("forged sign-in cookie", {"__Host-session": token})
+    return Caller("forged sign-in cookie", {f"__Host-{portal}-session": token})
 
 
 # -- objects of a partner ---------------------------------------------------------------------

@@ -7,11 +7,13 @@ from datetime import date
 import pytest
 
 from portal_common.auth.access import check_access_window
+from portal_common.auth.cookies import challenge_cookie, forget_session, session_cookie
 from portal_common.auth.errors import AccessEnded, AccessNotStarted, AccountNotSetUp
 from portal_common.auth.forms import ResetPasswordForm, SignInForm
 from portal_common.auth.passwords import password_problem
 from portal_common.auth.portals import LEADWORKS, PARTNERS
 from portal_common.auth.sessions import SessionRecord, end_reason, needs_touch
+from portal_common.web import csrf
 from portal_common.web.forms import validate
 
 TODAY = date(2026, 11, 22)
@@ -99,3 +101,35 @@ def test_form_errors_are_worded_for_the_page_and_never_echo_the_input() -> None:
         "confirm_password": "The two passwords are not the same.",
     }
     assert "Secret-Pass" not in str(errors)
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/partners/rph", "partners-csrf"),
+        ("/leadworks", "leadworks-csrf"),
+        ("/payments/pay/abc", "payments-csrf"),
+        ("/", "csrf"),  # the Info site's pages, on their function URLs
+        ("", "csrf"),
+        ("/a b/x", "csrf"),  # never a cookie name from odd characters
+        ("/é/x", "csrf"),
+    ],
+)
+def test_each_part_of_the_site_has_its_own_csrf_cookie(path: str, name: str) -> None:
+    assert csrf.cookie_name(path) == name
+
+
+def test_each_portal_has_its_own_sign_in_cookies() -> None:
+    # Given both portals' cookies
+    names = {
+        cookie.name
+        for portal in (PARTNERS.portal, LEADWORKS.portal)
+        for cookie in (session_cookie(portal, "t", 60), challenge_cookie(portal, "c", 60), forget_session(portal))
+    }
+    # Then none is shared, and all are __Host- cookies
+    assert names == {
+        "__Host-partners-session",
+        "__Host-partners-challenge",
+        "__Host-leadworks-session",
+        "__Host-leadworks-challenge",
+    }

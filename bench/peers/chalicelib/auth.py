@@ -1,5 +1,5 @@
 """Sign-in for the two portals people sign in to (Partners, Leadworks): Cognito ID tokens in the
-``__Host-session`` cookie, a session item per sign-in, the REQUEST authorizer of protected routes,
+``__Host-<portal>-session`` cookie, a session item per sign-in, the REQUEST authorizer of protected routes,
 and the sign-in pages (a Blueprint each portal registers)."""
 
 from __future__ import annotations
@@ -167,7 +167,9 @@ def authorize(portal: Portal, clients: Clients, event: dict[str, Any]) -> dict[s
     settings = Settings.model_validate(os.environ)
     headers = event.get("headers") or {}
     raw = "; ".join(event.get("cookies") or []) or headers.get("cookie") or ""
-    token = next((c.split("=", 1)[1] for c in raw.split("; ") if c.startswith("__Host-session=")), None)
+    token = next(
+        (c.split("=", 1)[1] for c in raw.split("; ") if c.startswith(f"__Host-{portal.portal}-session=")), None
+    )
     try:
         context = identify(portal, clients, settings, token)
     except Denied:
@@ -225,7 +227,7 @@ def auth_blueprint(portal: Portal, clients: Clients) -> Blueprint:
         return signing.key_ring(clients.secrets, settings().link_signing_secret_arn)
 
     def auth_page(template: str, status: int = 200, cookies: list[str] | None = None, **context: Any) -> Response:
-        token, csrf_cookie = signing.issue_csrf(ring(), web.cookie(bp.current_request, "csrf"))
+        token, csrf_cookie = web.issue_csrf(bp.current_request, ring())
         return web.page(
             template,
             status,
@@ -268,7 +270,10 @@ def auth_blueprint(portal: Portal, clients: Clients) -> Blueprint:
             [outbox.activity(portal.portal, who, "signed_in", f"{portal.kind}:{subject_id}")],
             {0: Conflict("This sign-in has already been used. Please sign in again.")},
         )
-        cookies = [web.session_cookie(tokens["IdToken"], expires_at - now), "__Host-challenge=; Path=/; Max-Age=0"]
+        cookies = [
+            web.session_cookie(portal.portal, tokens["IdToken"], expires_at - now),
+            f"__Host-{portal.portal}-challenge=; Path=/; Max-Age=0",
+        ]
         if web.wants_json(bp.current_request):
             return web.json_response(
                 {"signed_in": True, "email": record["email"], "subject_id": subject_id}, 200, cookies
@@ -280,7 +285,7 @@ def auth_blueprint(portal: Portal, clients: Clients) -> Blueprint:
             return signed_in(answer["AuthenticationResult"], email)
         subject = json.dumps({"u": answer["ChallengeParameters"]["USERNAME"], "s": answer["Session"], "e": email})
         challenge = signing.sign_link(ring(), "cognito-new-password", subject, 180)
-        cookies = [f"__Host-challenge={challenge}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=180"]
+        cookies = [f"__Host-{portal.portal}-challenge={challenge}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=180"]
         url = f"/{portal.portal}/new-password"
         if web.wants_json(bp.current_request):
             return web.json_response({"signed_in": False, "next_step": "new_password", "url": url}, 200, cookies)
@@ -294,7 +299,7 @@ def auth_blueprint(portal: Portal, clients: Clients) -> Blueprint:
     @bp.route(f"/{portal.portal}/sign-in", methods=["GET"])
     def sign_in_page() -> Response:
         try:
-            identify(portal, clients, settings(), web.cookie(bp.current_request, "session"))
+            identify(portal, clients, settings(), web.cookie(bp.current_request, f"{portal.portal}-session"))
             return web.redirect(f"/{portal.portal}/")
         except Denied:
             pass
@@ -318,7 +323,7 @@ def auth_blueprint(portal: Portal, clients: Clients) -> Blueprint:
 
     @bp.route(f"/{portal.portal}/new-password", methods=["GET"])
     def new_password_page() -> Response:
-        challenge = web.cookie(bp.current_request, "challenge")
+        challenge = web.cookie(bp.current_request, f"{portal.portal}-challenge")
         try:
             doc = json.loads(signing.verify_link(ring(), challenge or "", "cognito-new-password"))
         except PortalError:
@@ -332,7 +337,9 @@ def auth_blueprint(portal: Portal, clients: Clients) -> Blueprint:
             return invalid("auth/new_password.html", errors)
         try:
             doc = json.loads(
-                signing.verify_link(ring(), web.cookie(bp.current_request, "challenge") or "", "cognito-new-password")
+                signing.verify_link(
+                    ring(), web.cookie(bp.current_request, f"{portal.portal}-challenge") or "", "cognito-new-password"
+                )
             )
             answer = clients.cognito.respond_to_auth_challenge(
                 ClientId=settings().user_pool_client_id,
@@ -392,7 +399,7 @@ def auth_blueprint(portal: Portal, clients: Clients) -> Blueprint:
     def sign_out() -> Response:
         conf, request = settings(), bp.current_request
         session_id = None
-        token = web.cookie(request, "session")
+        token = web.cookie(request, f"{portal.portal}-session")
         if token:
             try:
                 claims = verified_claims(clients, conf, token, verify_exp=False)
@@ -408,7 +415,7 @@ def auth_blueprint(portal: Portal, clients: Clients) -> Blueprint:
                 [outbox.delete(conf.sessions_table, {"pk": f"SESSION#{session_id}"})],
                 [outbox.activity(portal.portal, who, "signed_out", f"{portal.kind}:{record['subject_id']}")],
             )
-        forget = ["__Host-session=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0"]
+        forget = [f"__Host-{portal.portal}-session=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0"]
         if web.wants_json(request):
             return web.json_response({"signed_out": True}, 200, forget)
         return web.redirect(f"/{portal.portal}/sign-in?notice=signed-out", forget)
@@ -428,5 +435,5 @@ def signed_in_page(request: Any, ring: signing.KeyRing, template: str, status: i
     who = context.get("identity")
     if who is None:
         raise Forbidden("Please sign in.")
-    token, csrf_cookie = signing.issue_csrf(ring, web.cookie(request, "csrf"), who.session_id)
+    token, csrf_cookie = web.issue_csrf(request, ring, who.session_id)
     return web.page(template, status, [csrf_cookie] if csrf_cookie else None, csrf_token=token, **context)

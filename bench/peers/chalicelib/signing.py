@@ -83,13 +83,15 @@ def _csrf_valid(ring: KeyRing, token: str, binding: str) -> bool:
         return False
 
 
-def issue_csrf(ring: KeyRing, cookie_value: str | None, binding: str = "anonymous") -> tuple[str, str | None]:
+def issue_csrf(
+    ring: KeyRing, cookie_value: str | None, binding: str = "anonymous", name: str = "csrf"
+) -> tuple[str, str | None]:
     """The form's token, and the Set-Cookie value when a new one is needed."""
     if cookie_value and _csrf_valid(ring, cookie_value, binding):
         return cookie_value, None
     nonce = secrets.token_urlsafe(24)
     token = f"{nonce}.{ring.current_id}.{_csrf_signature(ring, nonce, binding, ring.current_id)}"
-    return token, f"__Host-csrf={token}; Path=/; Secure; HttpOnly; SameSite=Lax"
+    return token, f"__Host-{name}={token}; Path=/; Secure; HttpOnly; SameSite=Lax"
 
 
 def verify_csrf(ring: KeyRing, cookie_value: str | None, submitted: str | None, binding: str = "anonymous") -> None:

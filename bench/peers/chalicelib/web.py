@@ -135,6 +135,17 @@ def read_json(request: Any) -> dict[str, Any]:
     return doc
 
 
+def csrf_name(request: Any) -> str:
+    """Each part of the site has its own CSRF cookie, named after its path's first segment."""
+    section = str(request.context.get("resourcePath") or "/").lstrip("/").split("/", 1)[0]
+    return f"{section}-csrf" if section and section != "info" else "csrf"  # the Info site: function URLs at /
+
+
+def issue_csrf(request: Any, ring: signing.KeyRing, binding: str = "anonymous") -> tuple[str, str | None]:
+    name = csrf_name(request)
+    return signing.issue_csrf(ring, cookie(request, name), binding, name)
+
+
 def read_form(request: Any, ring: Callable[[], signing.KeyRing], binding: str = "anonymous") -> dict[str, str]:
     """The fields of a form post (its CSRF token checked with the app's key ring) or of a JSON body."""
     if "application/json" in header(request, "content-type"):
@@ -142,7 +153,7 @@ def read_form(request: Any, ring: Callable[[], signing.KeyRing], binding: str = 
     fields: dict[str, str] = {}
     for key, value in parse_qsl((request.raw_body or b"").decode("utf-8"), keep_blank_values=True):
         fields.setdefault(key, value)
-    signing.verify_csrf(ring(), cookie(request, "csrf"), fields.pop("csrf_token", None), binding)
+    signing.verify_csrf(ring(), cookie(request, csrf_name(request)), fields.pop("csrf_token", None), binding)
     return fields
 
 
@@ -191,8 +202,8 @@ def redirect(location: str, cookies: list[str] | None = None, status: int = 303)
     return Response(body="", status_code=status, headers=headers)
 
 
-def session_cookie(value: str, max_age: int) -> str:
-    return f"__Host-session={value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={max_age}"
+def session_cookie(portal: str, value: str, max_age: int) -> str:
+    return f"__Host-{portal}-session={value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={max_age}"
 
 
 def error_answer(request: Any, exc: PortalError) -> Response:

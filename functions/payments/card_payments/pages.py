@@ -10,8 +10,7 @@ import uuid
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 
 from portal_common.events import utc_now
-from portal_common.web import csrf
-from portal_common.web.forms import cookie
+from portal_common.web.forms import issue_csrf
 from portal_common.web.negotiation import wants_json
 from portal_common.web.pages import page
 
@@ -61,7 +60,7 @@ def payment_page(
             processor_origin=processor_origin,
         )
         return Response(status, content_types.APPLICATION_JSON, view.model_dump_json(), {"Cache-Control": "no-store"})
-    csrf_token, csrf_cookie = csrf.issue(cookie(app, csrf.COOKIE))
+    csrf_token, csrf_cookie = issue_csrf(app)
     return page(
         "pay.html",
         status,

@@ -6,7 +6,7 @@ How it fits together:
   password change, forgotten password, sign-out); each portal's handler modules are one line each.
 - ``signin``/``signout``/``password_reset`` hold the flows; ``cognito`` is the only module that
   talks to Cognito, ``sessions`` the only one that touches SessionsTable.
-- A successful sign-in puts the Cognito ID token in the ``__Host-session`` cookie and a session item
+- A successful sign-in puts the Cognito ID token in the ``__Host-<portal>-session`` cookie and a session item
   in SessionsTable (pk ``SESSION#<origin_jti>``), with its ``signed_in`` activity event, in one
   transaction.
 - ``authorizer`` is the Lambda REQUEST authorizer of every protected route: it verifies the token

@@ -1,7 +1,7 @@
 """The Lambda REQUEST authorizer of every protected route of a portal (payload 2.0, simple
 responses). Allowed only when all of these hold, checked in this order:
 
-1. the ``__Host-session`` cookie holds an ID token of this portal's pool and client (signature,
+1. the ``__Host-<portal>-session`` cookie holds an ID token of this portal's pool and client (signature,
    issuer, audience, expiry, token use: tokens.py);
 2. its session item exists (not signed out), belongs to this portal and this user, and has been
    neither idle longer than SESSION_IDLE_MINUTES nor alive longer than SESSION_MAX_HOURS;
@@ -26,7 +26,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from portal_common.auth.access import check_access_window, today
-from portal_common.auth.cookies import SESSION_COOKIE
+from portal_common.auth.cookies import session_name
 from portal_common.auth.errors import SignInRefused, TokenInvalid
 from portal_common.auth.portals import PortalAuth
 from portal_common.auth.sessions import SessionStore, end_reason, needs_touch
@@ -52,7 +52,7 @@ def _cookie_header(event: dict[str, Any]) -> str | None:
 def identify(portal: PortalAuth, event: dict[str, Any], now: int | None = None) -> Identity:
     """The caller's identity; Denied (with the reason, for the logs) otherwise."""
     now = int(time.time()) if now is None else now
-    token = read_cookie(event.get("cookies"), _cookie_header(event), SESSION_COOKIE)
+    token = read_cookie(event.get("cookies"), _cookie_header(event), session_name(portal.portal))
     if not token:
         raise Denied("no session cookie")
     try:

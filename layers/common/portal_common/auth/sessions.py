@@ -1,4 +1,4 @@
-"""Sign-in sessions: the server side of the ``__Host-session`` cookie.
+"""Sign-in sessions: the server side of the ``__Host-<portal>-session`` cookie.
 
 SessionsTable (template.yaml), access patterns:
     pk = SESSION#<session id>      get one session (the authorizer, every request, consistent read)

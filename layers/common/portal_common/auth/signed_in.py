@@ -14,15 +14,14 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from portal_common.web import csrf
-from portal_common.web.forms import cookie
+from portal_common.web.forms import issue_csrf
 from portal_common.web.identity import current_identity
 from portal_common.web.pages import page
 
 
 def signed_in_page(app: APIGatewayHttpResolver, template: str, status: int = 200, **context: Any) -> Response[str]:
     identity = current_identity(app)
-    token, csrf_cookie = csrf.issue(cookie(app, csrf.COOKIE), identity.session_id)
+    token, csrf_cookie = issue_csrf(app, identity.session_id)
     return page(
         template,
         status,

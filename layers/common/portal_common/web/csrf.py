@@ -1,10 +1,15 @@
 """CSRF protection for every state-changing form: a signed double-submit token.
 
 The token is ``<nonce>.<signature>``: a random nonce signed (HMAC, portal_common.keys) together with
-what it is bound to (the sign-in session id, or "anonymous" before sign-in). It is set in the
-``__Host-csrf`` cookie and repeated in the form's hidden ``csrf_token`` field; a POST passes only
+what it is bound to (the sign-in session id, or "anonymous" before sign-in). It is set in a
+``__Host-`` cookie and repeated in the form's hidden ``csrf_token`` field; a POST passes only
 when both are present, equal, and the signature holds for the caller's binding. A cross-site page
 can make the browser send the cookie but cannot read it to put it in the form.
+
+Each part of the site has its own cookie, named after the first segment of the page's path
+(``__Host-partners-csrf`` for /partners/..., ``__Host-csrf`` for a page at /): a token bound to a
+Leadworks session does not replace the Partners portal's, so a form left open in one portal still
+posts after the other portal was used in the same browser.
 
 JSON requests (Content-Type: application/json) need no token: a browser cannot send them across
 sites without a CORS preflight, and the API answers no preflight.
@@ -49,14 +54,21 @@ def _valid(ring: KeyRing, token: str, binding: str) -> bool:
     return hmac.compare_digest(_bytes(expected), _bytes(signature))
 
 
-def issue(cookie_value: str | None, binding: str = ANONYMOUS) -> tuple[str, Cookie | None]:
+def cookie_name(path: str) -> str:
+    """The CSRF cookie's name (without ``__Host-``) for a page at ``path``."""
+    section = path.lstrip("/").split("/", 1)[0]
+    named = section.isascii() and section.replace("-", "").isalnum()  # our routes' first segments
+    return f"{section}-{COOKIE}" if named else COOKIE
+
+
+def issue(cookie_value: str | None, binding: str = ANONYMOUS, name: str = COOKIE) -> tuple[str, Cookie | None]:
     """The token to put in the form, and the cookie to set (None when the current one is still good)."""
     ring = key_ring()
     if cookie_value and _valid(ring, cookie_value, binding):
         return cookie_value, None
     nonce = secrets.token_urlsafe(24)
     token = f"{nonce}.{ring.current_id}.{_signature(ring, nonce, binding, ring.current_id)}"
-    return token, host_cookie(COOKIE, token, strict=False)
+    return token, host_cookie(name, token, strict=False)
 
 
 def verify(cookie_value: str | None, submitted: str | None, binding: str = ANONYMOUS) -> None:

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.shared.cookies import Cookie
 from pydantic import BaseModel, ValidationError
 
 from portal_common.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
@@ -35,6 +36,17 @@ def body_bytes(app: APIGatewayHttpResolver, limit: int = MAX_FORM_BYTES) -> byte
 def cookie(app: APIGatewayHttpResolver, name: str) -> str | None:
     event = app.current_event
     return read_cookie(event.get("cookies"), header(event, "cookie"), name)
+
+
+def issue_csrf(app: APIGatewayHttpResolver, binding: str = csrf.ANONYMOUS) -> tuple[str, Cookie | None]:
+    """The CSRF token for the page's forms, and the cookie to set with it (None: the current one holds)."""
+    name = csrf.cookie_name(app.current_event.path)
+    return csrf.issue(cookie(app, name), binding, name)
+
+
+def check_csrf(app: APIGatewayHttpResolver, submitted: str | None, binding: str = csrf.ANONYMOUS) -> None:
+    """CsrfRejected unless ``submitted`` is this part of the site's CSRF cookie, valid for ``binding``."""
+    csrf.verify(cookie(app, csrf.cookie_name(app.current_event.path)), submitted, binding)
 
 
 def is_json(app: APIGatewayHttpResolver) -> bool:
@@ -68,7 +80,7 @@ def read_form(
         if key in fields:  # no form of ours repeats a field: a second value is tampering, not a choice
             raise BadRequest("The form sent a field twice. Please reload the page and try again.")
         fields[key] = value
-    csrf.verify(cookie(app, csrf.COOKIE), fields.pop(csrf.FIELD, None), binding)
+    check_csrf(app, fields.pop(csrf.FIELD, None), binding)
     return fields
 
 

@@ -1,12 +1,12 @@
 """GET/POST /<portal>/new-password: the first sign-in, when the account still has the temporary
-password it was created with. The Cognito challenge waits in the __Host-challenge cookie."""
+password it was created with. The Cognito challenge waits in the __Host-<portal>-challenge cookie."""
 
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from portal_common.auth import signin
-from portal_common.auth.cookies import CHALLENGE_COOKIE
+from portal_common.auth.cookies import challenge_name
 from portal_common.auth.forms import NewPasswordForm
 from portal_common.auth.passwords import PASSWORD_RULES
 from portal_common.auth.portals import PortalAuth
@@ -25,7 +25,7 @@ def register(app: APIGatewayHttpResolver, portal: PortalAuth) -> None:
 
     @app.get(portal.url("new-password"), responses=docs.page("The form to choose a password"))
     def new_password_page() -> Response[str]:
-        _challenge, email = signin.open_challenge(cookie(app, CHALLENGE_COOKIE))
+        _challenge, email = signin.open_challenge(cookie(app, challenge_name(portal.portal)))
         return auth_page(app, portal, TEMPLATE, email=email, rules=PASSWORD_RULES)
 
     @app.post(
@@ -38,5 +38,7 @@ def register(app: APIGatewayHttpResolver, portal: PortalAuth) -> None:
         if form is None:
             return invalid_form(app, portal, TEMPLATE, errors, rules=PASSWORD_RULES)
         client = request_actor(app, "anonymous", None)
-        outcome = signin.complete_new_password(portal, cookie(app, CHALLENGE_COOKIE), form.new_password, client)
+        outcome = signin.complete_new_password(
+            portal, cookie(app, challenge_name(portal.portal)), form.new_password, client
+        )
         return signed_in_answer(app, portal, outcome)

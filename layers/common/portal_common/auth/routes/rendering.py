@@ -13,9 +13,8 @@ from aws_lambda_powertools.shared.cookies import Cookie
 from portal_common.auth.errors import SignInRefused
 from portal_common.auth.portals import PortalAuth
 from portal_common.errors import ValidationFailed
-from portal_common.web import csrf
 from portal_common.web.errors import error_answer
-from portal_common.web.forms import cookie
+from portal_common.web.forms import issue_csrf
 from portal_common.web.negotiation import wants_json
 from portal_common.web.pages import add_template_dir, page
 
@@ -42,7 +41,7 @@ def auth_page(
     **context: Any,
 ) -> Response[str]:
     """A page of the sign-in flow with a CSRF token for its form (not signed in: anonymous binding)."""
-    token, csrf_cookie = csrf.issue(cookie(app, csrf.COOKIE))
+    token, csrf_cookie = issue_csrf(app)
     return page(
         template,
         status,

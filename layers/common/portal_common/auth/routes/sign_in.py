@@ -42,13 +42,13 @@ def signed_in_answer(
 ) -> Response[str]:
     """After the password (or the first new password): the portal home, or the new-password page."""
     if isinstance(outcome, signin.NewPasswordNeeded):
-        cookies = [challenge_cookie(outcome.challenge, signin.CHALLENGE_SECONDS)]
+        cookies = [challenge_cookie(portal.portal, outcome.challenge, signin.CHALLENGE_SECONDS)]
         url = portal.url("new-password")
         if wants_json(app.current_event):
             return json_answer({"signed_in": False, "next_step": "new_password", "url": url}, cookies)
         return redirect(url, cookies=cookies)
     session = outcome.session
-    cookies = [session_cookie(outcome.id_token, outcome.cookie_seconds), forget_challenge()]
+    cookies = [session_cookie(portal.portal, outcome.id_token, outcome.cookie_seconds), forget_challenge(portal.portal)]
     if wants_json(app.current_event):
         body = {
             "signed_in": True,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from portal_common.auth import signout
-from portal_common.auth.cookies import SESSION_COOKIE, forget_session
+from portal_common.auth.cookies import forget_session, session_name
 from portal_common.auth.portals import PortalAuth
 from portal_common.auth.routes.rendering import json_answer, use_auth_templates
 from portal_common.web import csrf
@@ -26,9 +26,9 @@ def register(app: APIGatewayHttpResolver, portal: PortalAuth) -> None:
         openapi_extensions=docs.form_body(docs.NO_FIELDS),
     )
     def sign_out() -> Response[str]:
-        session_id = signout.session_of(portal, cookie(app, SESSION_COOKIE))
+        session_id = signout.session_of(portal, cookie(app, session_name(portal.portal)))
         read_form(app, binding=session_id or csrf.ANONYMOUS)
         signout.sign_out(portal, session_id, request_actor(app, "anonymous", None))
         if wants_json(app.current_event):
-            return json_answer({"signed_out": True}, [forget_session()])
-        return redirect(portal.url("sign-in") + "?notice=signed-out", cookies=[forget_session()])
+            return json_answer({"signed_out": True}, [forget_session(portal.portal)])
+        return redirect(portal.url("sign-in") + "?notice=signed-out", cookies=[forget_session(portal.portal)])
