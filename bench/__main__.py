@@ -85,6 +85,7 @@ def main(argv: list[str] | None = None) -> None:
                 args.runs,
                 ROOT / ".local" / "bench-functions.log",
                 only=only,
+                reference=results.setdefault("cold_libraries", {}),
             )
     if "warm" in phases:
         results["warm"] = warm.measure(args.iterations)

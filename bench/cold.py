@@ -168,6 +168,52 @@ def time_floor(services: list[str], env: dict[str, str]) -> Timing:
     return _time_until_answer(code, env)
 
 
+# What every function imports by the conventions (CONVENTIONS.md), with none of our code: Powertools'
+# Logger, Tracer and Metrics, its event handler with request validation, and pydantic with a model.
+# (Jinja2 is left out: only page functions load it, on their first render.)
+REQUIRED_LIBRARIES = (
+    "from aws_lambda_powertools import Logger, Metrics, Tracer\n"
+    "Logger(); Tracer(); Metrics()\n"
+    "from aws_lambda_powertools.event_handler import APIGatewayHttpResolver\n"
+    "import pydantic\n"
+    "class Model(pydantic.BaseModel):\n"
+    "    name: str\n"
+    "APIGatewayHttpResolver(enable_validation=True)\n"
+)
+REFERENCE_SERVICES = ["dynamodb"]
+
+
+def time_libraries(services: list[str], paths: list[str], env: dict[str, str]) -> Timing:
+    """A function's process (its import path and environment) that only creates the floor's clients
+    and imports the required libraries."""
+    code = (
+        f"import sys; sys.path[:0] = {paths!r}; import boto3\n"
+        f"for name in {services!r}: boto3.client(name)\n"
+        + REQUIRED_LIBRARIES
+        + f"print({_ANSWER!r}, flush=True)\n"
+        + _WAIT
+    )
+    return _time_until_answer(code, env)
+
+
+def measure_libraries(spec: FunctionSpec, env: dict[str, str], runs: int) -> dict[str, Any]:
+    """The least a function can cost under the goal's measure: the required libraries beside boto3 and
+    a DynamoDB client, in a function's environment, against the floor of that client alone,
+    interleaved run by run."""
+    paths = [str(path) for path in spec.layer_dirs]
+    libraries: list[Timing] = []
+    floors: list[Timing] = []
+    for _ in range(runs):
+        libraries.append(time_libraries(REFERENCE_SERVICES, paths, env))
+        floors.append(time_floor(REFERENCE_SERVICES, env))
+    return {
+        "services": REFERENCE_SERVICES,
+        "environment_of": spec.logical_id,
+        "imports": REQUIRED_LIBRARIES,
+        **figures(libraries, floors, "floor"),
+    }
+
+
 def lambda_environment(base_env: dict[str, str], spec: FunctionSpec, task_root: Path) -> dict[str, str]:
     """What the function's worker gets (local/functions.py): the base, its template environment and
     the variables Lambda sets. The peer gets the same, so it talks to the same tables."""
@@ -231,8 +277,15 @@ def figures(function: list[Timing], other: list[Timing], name: str) -> dict[str,
 
 
 def measure(
-    stack: Stack, aws_env: dict[str, str], runs: int, log_path: Path, only: list[str] | None = None
+    stack: Stack,
+    aws_env: dict[str, str],
+    runs: int,
+    log_path: Path,
+    only: list[str] | None = None,
+    reference: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """Every function's figures; ``reference`` (when given) gets measure_libraries' in the first
+    measured function's environment."""
     sources = function_specs(stack, [RUNTIME])
     specs = {lid: artifact_spec(s) for lid, s in sources.items()}
     python = sys.executable
@@ -267,5 +320,9 @@ def measure(
                         f"the function {entry['first_event_outcome']}\n"
                     )
             results[logical_id] = entry
+        if reference is not None and results:
+            first = min(results)
+            env = lambda_environment(base_env, sources[first], specs[first].code_dir)
+            reference.update(measure_libraries(specs[first], env, 2 * runs))
         runner.shutdown()
     return results

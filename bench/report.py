@@ -142,6 +142,28 @@ def _cold_table(cold: dict[str, Any], goals: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _libraries_lines(row: dict[str, Any] | None, goals: dict[str, Any]) -> list[str]:
+    """The reference row: what the required libraries alone cost against the floor."""
+    if not row:
+        return []
+    verdict = (
+        "No function can start below this, so the floor goal is out of reach while these libraries are loaded "
+        "at init; each function's own code adds the rest of its ratio."
+        if row["ratio_to_floor"]["median"] > goals["cold_vs_floor"]
+        else "The libraries alone are within the floor goal; above it, a function's ratio is its own code's."
+    )
+    return [
+        "",
+        "**The required libraries alone.** A process with none of our code that imports what every function "
+        "imports by the conventions (Powertools Logger, Tracer and Metrics, its event handler with validation, "
+        "pydantic with one model; `REQUIRED_LIBRARIES` in bench/cold.py) beside boto3 and its client "
+        f"({', '.join(row['services'])}), with a function's import path and environment "
+        f"({row['environment_of']}'s), against the floor of that client alone, interleaved run by run: "
+        f"{_ms(row['function'])} vs {_ms(row['floor'])}, {_ratio(row['ratio_to_floor'], goals['cold_vs_floor'])} "
+        f"(CPU {_cpu_ratio(row.get('cpu_ratio_to_floor'))}). {verdict}",
+    ]
+
+
 def _scaling_table(scaling: dict[str, Any], goals: dict[str, Any]) -> list[str]:
     """Per list/search/report request: its AWS calls and items read at each table size."""
     if not scaling:
@@ -189,6 +211,7 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         "## Cold init per function",
         "",
         *_cold_table(results["cold"], goals),
+        *_libraries_lines(results.get("cold_libraries"), goals),
     ]
     lines += _warm_lines(results["warm"], goals)
     lines += ["", "## Data-access scaling", "", *_scaling_table(results["scaling"], goals)]
