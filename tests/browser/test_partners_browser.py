@@ -117,3 +117,40 @@ def test_the_demo_partner_sends_an_rph_with_a_photo_and_the_crm_gets_it_labelled
     assert event["actor"]["label"] == "external user" and event["data"]["label"] == "external user"
     assert event["data"]["customer_name"] == customer
     assert [p["content_type"] for p in event["data"]["photos"]] == ["image/jpeg"]
+
+
+def test_an_rph_sent_after_the_session_ended_is_sent_after_signing_in_again_with_nothing_retyped(
+    page: Page, local_stack: LocalStackProcess
+) -> None:
+    customer = f"Morgan {uuid.uuid4().hex[:8]}"
+    # Given the demo partner filling in the RPH form (its address names its draft)
+    sign_in_as_demo_partner(page)
+    page.get_by_role("link", name="Send us a job (RPH)").first.click()
+    expect(page).to_have_url(re.compile(r"/partners/rph/new\?draft=[0-9a-f]+$"))
+    page.get_by_label("Customer name").fill(customer)
+    page.get_by_label("Email").fill("morgan@example.com")
+    page.get_by_label("Street address").fill("5 Birch Lane")
+    page.get_by_label("City").fill("Albany")
+    page.get_by_label("State").fill("NY")
+    page.get_by_label("ZIP code").fill("12207")
+    page.get_by_label("Problem description").fill("Gutter torn off in the storm.")
+    # When the session ends before it sends
+    page.context.clear_cookies(name="__Host-partners-session")
+    page.get_by_role("button", name="Send the RPH").click()
+    # Then the page says nothing was sent
+    expect(page.get_by_role("heading", name="Please sign in")).to_be_visible()
+    expect(page.get_by_text("so this was not sent")).to_be_visible()
+    # When it signs in again from there
+    page.get_by_role("link", name="Sign in again").click()
+    page.get_by_label("Email address").fill(DEMO_PARTNER["email"])
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    # Then it is back on the form with everything it typed, and sending works
+    expect(page.get_by_role("heading", name="Send us a job (new RPH)")).to_be_visible()
+    expect(page.get_by_label("Customer name")).to_have_value(customer)
+    expect(page.get_by_label("Problem description")).to_have_value("Gutter torn off in the storm.")
+    page.get_by_role("button", name="Send the RPH").click()
+    expect(page.get_by_text("Thank you: we have your RPH")).to_be_visible()
+    rph_id = page.get_by_role("heading", name=re.compile(r"^RPH ")).inner_text().removeprefix("RPH ")
+    event = local_stack.wait_for_event(lambda e: e.get("type") == "rph.created" and e["data"].get("rph_id") == rph_id)
+    assert event["data"]["customer_name"] == customer

@@ -259,3 +259,26 @@ def test_the_sign_in_page_sends_a_signed_in_partner_on_and_returns_to_the_asked_
             data={"email": email, "password": PASSWORD, "csrf_token": csrf_token(page.text)},
         )
         assert answer.status_code == 303 and answer.headers["location"] == "/partners"
+
+
+def test_a_form_sent_signed_out_says_nothing_was_sent_and_leads_back_to_its_page_through_sign_in(
+    local_stack: LocalStackProcess,
+) -> None:
+    form_page = f"{local_stack.url}/partners/rph/new?draft=abc123"
+    with local_stack.client() as http:
+        # When a browser sends the RPH form after its session ended
+        answer = http.post(
+            "/partners/rph",
+            data={"customer_name": "Ann Example"},
+            headers={"Accept": "text/html", "Referer": form_page},
+        )
+        # Then a 401 page says nothing was sent, and its button signs in and comes back to the form's page
+        assert answer.status_code == 401
+        assert "so this was not sent" in answer.text
+        assert f'href="/partners/sign-in?{urlencode({"next": "/partners/rph/new?draft=abc123"})}"' in answer.text
+        # And a page of another site, or of the other portal, is never the way back
+        for referer in ("https://elsewhere.example/partners/rph/new", f"{local_stack.url}/leadworks/leads/new"):
+            other = http.post(
+                "/partners/rph", data={"customer_name": "Ann"}, headers={"Accept": "text/html", "Referer": referer}
+            )
+            assert other.status_code == 401 and 'href="/partners/sign-in"' in other.text, referer

@@ -2,7 +2,9 @@
 
 - PortalError subclasses answer with their own status and message (written for the user).
 - A signed-out caller (portal_common.web.identity.SignedOut) asking for a page in a browser is sent
-  to the portal's sign-in page, which brings them back here after; anything else is a 401.
+  to the portal's sign-in page, which brings them back here after. A browser's form sent after the
+  session ended gets a 401 page saying nothing was sent, with a button to sign in again and come
+  back to the form's page (the intake form keeps what was typed); anything else is a 401.
 - Validation errors (pydantic / Powertools request validation) answer 422 with each field's problem.
 - AWS faults worth retrying (throttling, 5xx, timeouts, no connection) answer 503 with Retry-After,
   also when a library wrapped them in its own error (Powertools' parameters and idempotency do).
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -23,7 +25,7 @@ from pydantic import ValidationError
 from portal_common.errors import PortalError, ServiceUnavailable
 from portal_common.observability import logger
 from portal_common.web.identity import SignedOut
-from portal_common.web.negotiation import wants_json
+from portal_common.web.negotiation import header, wants_json
 from portal_common.web.pages import SECURITY_HEADERS, redirect, render
 
 RETRYABLE_AWS_CODES = {  # botocore's own throttling and transient codes (retries.standard), plus 5xx names
@@ -103,7 +105,9 @@ def error_answer(
     field_errors: dict[str, str] | None = None,
     next_step: str | None = None,
     retry_after: int | None = None,
+    action: tuple[str, str] | None = None,
 ) -> Response:
+    """``action``: (url, label) of the page's button to the way on (pages only)."""
     correlation_id = logger.get_correlation_id() or "unknown"
     headers = {"X-Correlation-Id": correlation_id}
     if retry_after:
@@ -129,6 +133,7 @@ def error_answer(
         field_errors=field_errors or {},
         next_step=next_step,
         correlation_id=correlation_id,
+        action=action,
     )
     return Response(
         status_code=status,
@@ -136,6 +141,18 @@ def error_answer(
         body=html,
         headers={**SECURITY_HEADERS, **headers},
     )
+
+
+def form_page(event: Any, sign_in: str) -> str | None:
+    """The page a form was sent from: its Referer's path and query, when that is a page of this site
+    (our pages send it: Referrer-Policy same-origin) in the portal of ``sign_in``, else None."""
+    portal_root = sign_in.rsplit("/", 1)[0] + "/"
+    referer = urlsplit(header(event, "referer"))
+    if not referer.netloc or referer.netloc != header(event, "host"):
+        return None
+    if not referer.path.startswith(portal_root) or "//" in referer.path or "\\" in referer.path:
+        return None
+    return f"{referer.path}?{referer.query}" if referer.query else referer.path
 
 
 def register_error_answers(app: APIGatewayHttpResolver) -> None:
@@ -162,7 +179,17 @@ def register_error_answers(app: APIGatewayHttpResolver) -> None:
             if raw.get("rawQueryString"):
                 here = f"{here}?{raw['rawQueryString']}"
             return redirect(f"{exc.sign_in}?{urlencode({'next': here})}")
-        return portal_error(exc)
+        if wants_json(event):
+            return portal_error(exc)
+        back = form_page(event, exc.sign_in)
+        return error_answer(
+            app,
+            exc.status,
+            exc.code,
+            "You are signed out (your session may have ended), so this was not sent.",
+            next_step="Sign in again to go back to the page you were on, then send it again.",
+            action=(f"{exc.sign_in}?{urlencode({'next': back})}" if back else exc.sign_in, "Sign in again"),
+        )
 
     @app.exception_handler(RequestValidationError)
     def request_invalid(exc: RequestValidationError) -> Response:
