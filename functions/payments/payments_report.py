@@ -1,5 +1,7 @@
 """GET /crm/payments/report (CRM, IAM): the CC Payments report — attempts by date range, invoice and
-outcome, as JSON or CSV (?format=csv or Accept: text/csv)."""
+outcome, as JSON or CSV (?format=csv or Accept: text/csv), a page at a time: ``limit`` attempts at
+most (1,000 unless asked, up to 5,000); when more follow, the JSON's ``next_cursor`` (the CSV's
+``X-Next-Cursor`` header) is the ``cursor`` of the next page."""
 
 from pathlib import Path
 from typing import Annotated
@@ -32,6 +34,8 @@ def payments_report(
         str | None, Query(description="comma-separated: succeeded,declined,failed,refused,blocked,pending")
     ] = None,
     format: Annotated[str | None, Query(description="json (default) or csv")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000, description="attempts per page (1,000 unless asked)")] = 1000,
+    cursor: Annotated[str | None, Query(max_length=1000, description="the previous page's next_cursor")] = None,
 ):  # type: ignore[no-untyped-def]  # JSON or CSV: see responses
     wants_csv = format == "csv" or (format is None and "text/csv" in header(app.current_event, "accept"))
     query = ReportQuery.model_validate(
@@ -41,16 +45,16 @@ def payments_report(
             "invoice": invoice,
             "outcomes": outcome,
             "format": "csv" if wants_csv else "json",
+            "limit": limit,
+            "cursor": cursor,
         }
     )
     result = report.build_report(query)
     if query.format == "csv":
-        return Response(
-            200,
-            "text/csv; charset=utf-8",
-            report.as_csv(result),
-            {"Content-Disposition": 'attachment; filename="cc-payments-report.csv"', "Cache-Control": "no-store"},
-        )
+        headers = {"Content-Disposition": 'attachment; filename="cc-payments-report.csv"', "Cache-Control": "no-store"}
+        if result.next_cursor:
+            headers["X-Next-Cursor"] = result.next_cursor
+        return Response(200, "text/csv; charset=utf-8", report.as_csv(result), headers)
     return Response(200, "application/json", result)
 
 

@@ -566,3 +566,55 @@ def test_the_report_lists_attempts_by_day_invoice_and_outcome_as_json_and_csv_wi
     assert len(lines) == 2 and ",succeeded," in lines[1] and ",visa,4242," in lines[1]
     # And a range the wrong way round is refused
     assert report(payments, f"from={today}&to={today - timedelta(days=1)}")["statusCode"] == 422
+
+
+def test_the_report_comes_a_page_at_a_time_and_the_pages_add_up_to_the_whole(
+    payments: LambdaHarness, simulator: ProcessorSimulator
+) -> None:
+    # Given attempts on two invoices today (more than a page of 2)
+    first = link_token(put_invoice(payments, "INV-3101"))
+    second = link_token(put_invoice(payments, "INV-3102"))
+    for token, card in ((first, DECLINE), (first, AMEX), (first, DECLINE), (second, VISA)):
+        pay(payments, token, card_token(simulator, card))
+    today = datetime.now(UTC).date()
+    week = f"from={today - timedelta(days=6)}&to={today}"
+    whole = json.loads(report(payments, f"{week}&limit=5000")["body"])
+    assert whole["next_cursor"] is None
+
+    def walk(query: str, limit: int) -> tuple[list[str], int]:
+        ids: list[str] = []
+        pages, cursor = 0, None
+        while True:
+            answer = report(payments, f"{query}&limit={limit}" + (f"&cursor={cursor}" if cursor else ""))
+            assert answer["statusCode"] == 200, answer["body"]
+            page = json.loads(answer["body"])
+            assert page["count"] == len(page["attempts"]) <= limit
+            ids += [a["attempt_id"] for a in page["attempts"]]
+            pages, cursor = pages + 1, page["next_cursor"]
+            if cursor is None:
+                return ids, pages
+
+    # When the CRM walks the week 2 attempts at a time
+    ids, pages = walk(week, 2)
+    # Then the pages hold every attempt once, in the same order as one big page
+    assert ids == [a["attempt_id"] for a in whole["attempts"]]
+    assert pages == -(-len(ids) // 2)
+    # And the same holds for one invoice, and with an outcome filter
+    by_invoice, _ = walk("invoice=INV-3101", 1)
+    assert len(by_invoice) == 3
+    declined, _ = walk(f"{week}&outcome=declined", 1)
+    assert set(declined) >= {a["attempt_id"] for a in whole["attempts"] if a["outcome"] == "declined"}
+    # And a CSV page says where the next one starts
+    csv_page = report(payments, "invoice=INV-3101&format=csv&limit=2")
+    assert csv_page["headers"]["X-Next-Cursor"]
+    assert len(csv_page["body"].strip().splitlines()) == 3
+    # And a cursor that was edited, or made for another invoice, is refused, saying what to do
+    cursor = json.loads(report(payments, "invoice=INV-3101&limit=1")["body"])["next_cursor"]
+    for bad in ("not-a-cursor", cursor[:-3]):
+        refused = report(payments, f"invoice=INV-3101&cursor={bad}")
+        assert refused["statusCode"] == 400 and "out of date" in refused["body"], refused["body"]
+    assert report(payments, f"invoice=INV-3102&cursor={cursor}")["statusCode"] == 400
+    assert report(payments, f"{week}&cursor={cursor}")["statusCode"] == 400
+    # And a page size out of bounds is a 422
+    assert report(payments, f"{week}&limit=0")["statusCode"] == 422
+    assert report(payments, f"{week}&limit=5001")["statusCode"] == 422

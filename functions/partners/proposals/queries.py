@@ -9,17 +9,13 @@ reach another partner's rows. A cursor made for another index is refused (400).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from clock import iso
 
-from portal_common import aws
-from portal_common.errors import BadRequest
+from portal_common import aws, cursors
 from proposals import store
 from proposals.models import ProposalSummary, normalise
 
@@ -40,20 +36,12 @@ class Page:
 
 
 def encode_cursor(index: str, sort_value: str, proposal_id: str) -> str:
-    raw = json.dumps({"i": index, "s": sort_value, "p": proposal_id}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    return cursors.encode(index, {"s": sort_value, "p": proposal_id})
 
 
 def decode_cursor(cursor: str, index: str) -> tuple[str, str]:
-    try:
-        doc = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if doc["i"] != index or not isinstance(doc["s"], str) or not isinstance(doc["p"], str):
-            raise ValueError
-        return doc["s"], doc["p"]
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise BadRequest(
-            "This page link is out of date.", next_step="Go back to the first page of the list and try again."
-        ) from None
+    position = cursors.decode(cursor, index, ("s", "p"))
+    return position["s"], position["p"]
 
 
 def _page(

@@ -342,10 +342,12 @@ class ReportQuery(BaseModel):
     invoice: InvoiceNumber | None = None
     outcomes: list[Outcome] = Field(default_factory=list)
     format: Literal["json", "csv"] = "json"
+    limit: int = Field(default=1000, ge=1, le=5000)
+    cursor: str | None = Field(default=None, max_length=1000)
 
     MAX_DAYS: ClassVar[int] = 366
 
-    @field_validator("date_from", "date_to", "invoice", mode="before")
+    @field_validator("date_from", "date_to", "invoice", "cursor", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
@@ -371,8 +373,11 @@ class Report(BaseModel):
     date_to: date | None = Field(serialization_alias="to")
     invoice: str | None
     outcomes: list[Outcome]
-    count: int
+    count: int = Field(description="attempts on this page")
     attempts: list[AttemptOut]
+    next_cursor: str | None = Field(
+        default=None, description="more attempts follow: ask again with cursor=<this> (same other parameters)"
+    )
 
 
 # -- paying ------------------------------------------------------------------------------------

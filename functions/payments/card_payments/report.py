@@ -1,16 +1,20 @@
 """The CC Payments report: every card payment attempt, by date range (UTC days), invoice and outcome.
 
 By date range: one Query of the GSI ByAttemptDay per day (the index holds attempts only). By invoice:
-one Query of the invoice's partition (narrowed to the days, if given). Never a Scan.
+one Query of the invoice's partition (narrowed to the days, if given). Never a Scan. A page holds at
+most ``limit`` attempts (1,000 unless asked); ``next_cursor`` says where the next page starts, so a
+busy range never makes an answer larger than Lambda can return.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from portal_common.errors import ValidationFailed
+from portal_common import cursors
+from portal_common.errors import BadRequest, ValidationFailed
 
 from . import repository
 from .models import Attempt, AttemptOut, Report, ReportQuery
@@ -19,11 +23,18 @@ CSV_COLUMNS = list(AttemptOut.model_fields)
 
 
 def build_report(query: ReportQuery) -> Report:
+    """One page of the report (``query.limit`` attempts at most), oldest first."""
     today = datetime.now(UTC).date()
     day_from, day_to = query.date_from, query.date_to
+    want = query.limit + 1  # one more than the page: whether another page follows
     attempts: list[Attempt]
     if query.invoice:
-        attempts = repository.attempts_of_invoice(query.invoice, day_from, day_to, query.outcomes)
+        after = _position(query.cursor, INVOICE_CURSOR)
+        if after is not None and after.invoice_number != query.invoice:
+            raise _out_of_date()
+        attempts = repository.attempts_of_invoice(
+            query.invoice, day_from, day_to, query.outcomes, after=after, want=want
+        )
     else:
         day_from = day_from or day_to or today
         day_to = day_to or (today if day_from <= today else day_from)
@@ -32,12 +43,23 @@ def build_report(query: ReportQuery) -> Report:
                 f"The date range is at most {query.MAX_DAYS} days.",
                 field_errors={"from": f"at most {query.MAX_DAYS} days before 'to' (today when not given)"},
             )
-        attempts = []
+        after = _position(query.cursor, DAYS_CURSOR)
         day = day_from
-        while day <= day_to:
-            attempts.extend(repository.attempts_on_day(day, query.outcomes))
+        if after is not None:
+            day = _day(after.day)
+            if not day_from <= day <= day_to:
+                raise _out_of_date()
+        attempts = []
+        while day <= day_to and len(attempts) < want:
+            resume = after if after is not None and after.day == day.isoformat() else None
+            attempts += repository.attempts_on_day(day, query.outcomes, after=resume, want=want - len(attempts))
             day += timedelta(days=1)
-    rows = [AttemptOut.of(a) for a in sorted(attempts, key=lambda a: (a.started_at, a.attempt_id))]
+    page = attempts[: query.limit]  # days in order, and by start time within a day (the sort key)
+    next_cursor = None
+    if len(attempts) > query.limit:
+        kind = INVOICE_CURSOR if query.invoice else DAYS_CURSOR
+        next_cursor = cursors.encode(kind, dataclasses.asdict(repository.Position.of(page[-1])))
+    rows = [AttemptOut.of(a) for a in page]
     return Report(
         date_from=day_from,
         date_to=day_to,
@@ -45,7 +67,35 @@ def build_report(query: ReportQuery) -> Report:
         outcomes=query.outcomes,
         count=len(rows),
         attempts=rows,
+        next_cursor=next_cursor,
     )
+
+
+INVOICE_CURSOR = "payments-report-invoice"
+DAYS_CURSOR = "payments-report-days"
+
+
+def _out_of_date() -> BadRequest:
+    return BadRequest("This page link is out of date.", next_step="Ask for the report again without a cursor.")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _out_of_date() from None
+
+
+def _position(cursor: str | None, kind: str) -> repository.Position | None:
+    """Where the previous page ended; the cursor only positions the report's own Query (the day or
+    invoice always comes from the query), and one that does not fit it is refused (400)."""
+    if cursor is None:
+        return None
+    position = repository.Position(**cursors.decode(cursor, kind, ("day", "invoice_number", "sk")))
+    _day(position.day)
+    if not position.sk.startswith(repository.ATTEMPT_PREFIX) or not position.invoice_number:
+        raise _out_of_date()
+    return position
 
 
 def as_csv(report: Report) -> str:

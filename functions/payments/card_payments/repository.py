@@ -16,7 +16,9 @@ win; paying -> paid/open is conditional on the attempt that holds the invoice.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import islice
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
@@ -273,10 +275,39 @@ def _outcome_filter(outcomes: list[Outcome], kwargs: dict[str, Any]) -> None:
     kwargs["ExpressionAttributeValues"].update({p: {"S": o.value} for p, o in zip(placeholders, outcomes, strict=True)})
 
 
+@dataclass(frozen=True)
+class Position:
+    """Where a report page ended: the last attempt's keys (for the next page's ExclusiveStartKey)."""
+
+    day: str
+    invoice_number: str
+    sk: str
+
+    @classmethod
+    def of(cls, attempt: Attempt) -> Position:
+        day = attempt.started_at.astimezone(UTC).date().isoformat()
+        return cls(day=day, invoice_number=attempt.invoice_number, sk=attempt.sk)
+
+
+def _page_from(kwargs: dict[str, Any], after: dict[str, Any] | None, want: int | None) -> list[Attempt]:
+    if after is not None:
+        kwargs["ExclusiveStartKey"] = {k: {"S": v} for k, v in after.items()}
+    if want is not None:
+        kwargs["Limit"] = want  # items read per Query; a filter can leave a page short, and _query goes on
+    return [_attempt(item) for item in islice(_query(**kwargs), want)]
+
+
 def attempts_of_invoice(
-    number: str, day_from: date | None = None, day_to: date | None = None, outcomes: list[Outcome] | None = None
+    number: str,
+    day_from: date | None = None,
+    day_to: date | None = None,
+    outcomes: list[Outcome] | None = None,
+    *,
+    after: Position | None = None,
+    want: int | None = None,
 ) -> list[Attempt]:
-    """An invoice's attempts (Query on its partition), optionally within days, oldest first."""
+    """An invoice's attempts (Query on its partition), optionally within days, oldest first: the
+    first ``want`` of them after ``after`` (all, when not given)."""
     low = f"{ATTEMPT_PREFIX}{day_from.isoformat()}" if day_from else ATTEMPT_PREFIX
     high = f"{ATTEMPT_PREFIX}{day_to.isoformat()}T~" if day_to else f"{ATTEMPT_PREFIX}~"
     kwargs: dict[str, Any] = {
@@ -285,18 +316,25 @@ def attempts_of_invoice(
         "ConsistentRead": True,
     }
     _outcome_filter(outcomes or [], kwargs)
-    return [_attempt(item) for item in _query(**kwargs)]
+    start = {"pk": f"INVOICE#{number}", "sk": after.sk} if after else None
+    return _page_from(kwargs, start, want)
 
 
-def attempts_on_day(day: date, outcomes: list[Outcome] | None = None) -> list[Attempt]:
-    """Every attempt started on one UTC day (GSI ByAttemptDay), oldest first."""
+def attempts_on_day(
+    day: date, outcomes: list[Outcome] | None = None, *, after: Position | None = None, want: int | None = None
+) -> list[Attempt]:
+    """Every attempt started on one UTC day (GSI ByAttemptDay), oldest first: the first ``want`` of
+    them after ``after`` (all, when not given)."""
     kwargs: dict[str, Any] = {
         "IndexName": DAY_INDEX,
         "KeyConditionExpression": "attempt_day = :day",
         "ExpressionAttributeValues": {":day": {"S": day.isoformat()}},
     }
     _outcome_filter(outcomes or [], kwargs)
-    return [_attempt(item) for item in _query(**kwargs)]
+    start = None
+    if after is not None:
+        start = {"attempt_day": day.isoformat(), "sk": after.sk, "pk": f"INVOICE#{after.invoice_number}"}
+    return _page_from(kwargs, start, want)
 
 
 def find_attempt(number: str, attempt_id: str) -> Attempt | None:
