@@ -9,8 +9,6 @@ send whose email failed (SES down) is completed by the next attempt.
 
 from __future__ import annotations
 
-import contextlib
-
 from clock import now
 from registry import repository as partners
 
@@ -50,11 +48,20 @@ def send_proposal(proposal_id: str, request: SendRequest, actor: Actor, origin: 
                 mode="json"
             ),
         )
-        with contextlib.suppress(writes.StateChanged):  # another send won: the notice below still goes once
+        try:
             writes.mark_sent(proposal, at, request.reviewed_by, event)
-        proposal = store.get(proposal_id, consistent=True)
-        if proposal.sent_at is None:
-            raise writes.StateChanged("This proposal changed while it was being sent; please try again.")
+        except writes.StateChanged:  # another send won: read what it wrote (the notice below still goes once)
+            proposal = store.get(proposal_id, consistent=True)
+            if proposal.sent_at is None:
+                raise writes.StateChanged("This proposal changed while it was being sent; please try again.") from None
+        else:  # the conditional write took: the proposal is what it wrote, no need to read it back
+            reviewed = {
+                "reviewed_at": proposal.reviewed_at or at,
+                "reviewed_by": proposal.reviewed_by or request.reviewed_by,
+            }
+            proposal = proposal.model_copy(
+                update={"status": "sent", "sent_at": at, **(reviewed if request.reviewed_by is not None else {})}
+            )
     email_sent_now = False
     claimed_at = now()
     if proposal.notice_message_id is None and writes.claim_notice(proposal_id, claimed_at):
