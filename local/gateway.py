@@ -83,6 +83,15 @@ def _http_api_not_found(_error: Exception) -> Any:
     return Response('{"message":"Not Found"}', status=404, mimetype="application/json")
 
 
+def _tour_page_at_root(tour: Any, default_route: Any) -> Any:
+    def root(*args: Any, **kwargs: Any) -> Any:
+        from flask import request
+
+        return tour() if request.method in ("GET", "HEAD") else default_route(*args, **kwargs)
+
+    return root
+
+
 def api_routes(template_path: Path = TEMPLATE_PATH) -> Api:
     stacks, _ = SamLocalStackProvider.get_stacks(str(template_path))
     return ApiProvider(stacks, cwd=str(template_path.parent)).api
@@ -109,9 +118,14 @@ def build_app(
     # an HTTP API answers an unknown route with 404 {"message":"Not Found"} (SAM CLI mimics REST APIs' 403)
     for code in (404, 405):
         api_app.register_error_handler(code, _http_api_not_found)
-    # dev-only pages live beside the API routes (none of them starts with a portal prefix)
+    # dev-only pages live beside the API routes (none of them starts with a portal prefix). The API's
+    # $default route catches "/" too (SAM CLI adds a rule for it): there the local tour page answers
+    # GET, as the dev home, and any other method still goes to the $default function
+    caught_root = api_app.view_functions.get("/")
+    if caught_root is not None:
+        api_app.view_functions["/"] = _tour_page_at_root(dev_pages.view_functions["home"], caught_root)
     for rule in dev_pages.url_map.iter_rules():
-        if rule.endpoint == "static":
+        if rule.endpoint == "static" or (rule.rule == "/" and caught_root is not None):
             continue
         api_app.add_url_rule(
             rule.rule,

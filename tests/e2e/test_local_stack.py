@@ -37,18 +37,29 @@ def test_resources_come_from_the_template(local_stack: LocalStackProcess) -> Non
     assert tables == expected
 
 
-def test_an_unknown_portal_path_is_a_404(local_stack: LocalStackProcess) -> None:
+def test_an_unknown_address_is_a_friendly_404_page_or_json(local_stack: LocalStackProcess) -> None:
+    # When a browser and an API client ask for addresses no route has
     with local_stack.client() as http:
-        answer = http.get("/partners/no-such-page")
-    assert answer.status_code == 404
+        page = http.get("/partners/no-such-page", headers={"Accept": "text/html"})
+        api = http.post("/crm/no-such-thing", headers={"Accept": "application/json"})
+    # Then the API's $default route answers: a page for the browser, JSON for the client
+    assert page.status_code == 404 and "There is nothing at this address." in page.text
+    assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
 
 
-def test_a_trailing_slash_is_another_path_as_on_api_gateway(local_stack: LocalStackProcess) -> None:
-    # Given the route GET /partners (the home page), when it is asked for with and without a
-    # trailing slash, then only the exact path reaches it (a signed-out browser is sent to sign in);
-    # the other is API Gateway's 404, as an HTTP API answers it
+def test_a_trailing_slash_is_another_path_as_on_api_gateway_and_is_sent_to_the_page(
+    local_stack: LocalStackProcess,
+) -> None:
+    # Given the route GET /partners (the home page): an HTTP API matches paths exactly, so
+    # /partners/ does not reach it; the $default route sends it on to /partners
     with local_stack.client() as http:
         exact = http.get("/partners", headers={"Accept": "text/html"})
         slashed = http.get("/partners/", headers={"Accept": "text/html"})
     assert exact.status_code == 303 and exact.headers["location"].startswith("/partners/sign-in")
-    assert slashed.status_code == 404 and slashed.json() == {"message": "Not Found"}
+    assert slashed.status_code == 308 and slashed.headers["location"] == "/partners"
+
+
+def test_the_local_tour_page_is_still_at_the_root(local_stack: LocalStackProcess) -> None:
+    with local_stack.client() as http:
+        root = http.get("/", headers={"Accept": "text/html"})
+    assert root.status_code == 200 and "/_local/console" in root.text
