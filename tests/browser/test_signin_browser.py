@@ -133,6 +133,11 @@ def test_a_forged_or_expired_cookie_is_refused(page: Page, local_stack: LocalSta
             page.goto(f"/{portal}/sign-in")
             name = f"__Host-{portal}-session"
             page.evaluate("([name, value]) => { document.cookie = `${name}=${value}; Path=/; Secure`; }", [name, value])
+            # the page's cookie reaches the browser's cookie store a moment later (another process)
+            for _ in range(100):
+                if name in {c["name"] for c in page.context.cookies()}:
+                    break
+                page.wait_for_timeout(50)
             assert name in {c["name"] for c in page.context.cookies()}
             page.goto(f"/{portal}")
             # the cookie opens nothing: the browser is sent to sign in

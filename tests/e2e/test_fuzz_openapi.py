@@ -55,7 +55,8 @@ def template_routes() -> dict[tuple[str, str], str]:
         if props.get("FunctionUrlConfig"):  # email-link landing pages, public (any method, one function)
             routes[("*", f"/fn/{logical_id}")] = "public"
         for event in (props.get("Events") or {}).values():
-            if event.get("Type") == "HttpApi":
+            if event.get("Type") == "HttpApi" and event["Properties"]["Path"] != "$default":
+                # ($default is what no route matches, not an operation: tests/integration/test_site_not_found.py)
                 p = event["Properties"]
                 routes[(p["Method"].upper(), p["Path"])] = GROUPS[(p.get("Auth") or {}).get("Authorizer", "NONE")]
     return routes

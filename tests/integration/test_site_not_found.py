@@ -34,6 +34,11 @@ def test_anything_else_is_a_friendly_404_page_or_json(lambdas: LambdaHarness) ->
     assert api["statusCode"] == 404
     assert json.loads(api["body"])["error"]["code"] == "not_found"
     # And neither a form post to a slashed address nor the site's root is redirected
-    for method, path in (("POST", "/partners/rph/"), ("GET", "/"), ("GET", "//evil.example/"), ("GET", "/\\evil.example/")):
+    for method, path in (
+        ("POST", "/partners/rph/"),
+        ("GET", "/"),
+        ("GET", "//evil.example/"),
+        ("GET", "/\\evil.example/"),
+    ):
         answer = lambdas.invoke("SiteNotFoundFunction", _request(path, method=method))
         assert answer["statusCode"] == 404, (method, path)
