@@ -615,6 +615,9 @@ def test_the_report_comes_a_page_at_a_time_and_the_pages_add_up_to_the_whole(
         assert refused["statusCode"] == 400 and "out of date" in refused["body"], refused["body"]
     assert report(payments, f"invoice=INV-3102&cursor={cursor}")["statusCode"] == 400
     assert report(payments, f"{week}&cursor={cursor}")["statusCode"] == 400
+    # (also the same invoice's cursor with days its page could not have come from)
+    long_ago = f"from={today - timedelta(days=30)}&to={today - timedelta(days=20)}"
+    assert report(payments, f"invoice=INV-3101&{long_ago}&cursor={cursor}")["statusCode"] == 400
     # And a page size out of bounds is a 422
     assert report(payments, f"{week}&limit=0")["statusCode"] == 422
     assert report(payments, f"{week}&limit=5001")["statusCode"] == 422

@@ -32,9 +32,12 @@ def build_report(query: ReportQuery) -> Report:
         after = _position(query.cursor, INVOICE_CURSOR)
         if after is not None and after.invoice_number != query.invoice:
             raise _out_of_date()
-        attempts = repository.attempts_of_invoice(
-            query.invoice, day_from, day_to, query.outcomes, after=after, want=want
-        )
+        try:
+            attempts = repository.attempts_of_invoice(
+                query.invoice, day_from, day_to, query.outcomes, after=after, want=want
+            )
+        except repository.OutsideRange:  # the cursor of the same invoice with other days
+            raise _out_of_date() from None
     else:
         day_from = day_from or day_to or today
         day_to = day_to or (today if day_from <= today else day_from)

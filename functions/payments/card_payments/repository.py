@@ -275,6 +275,10 @@ def _outcome_filter(outcomes: list[Outcome], kwargs: dict[str, Any]) -> None:
     kwargs["ExpressionAttributeValues"].update({p: {"S": o.value} for p, o in zip(placeholders, outcomes, strict=True)})
 
 
+class OutsideRange(ValueError):
+    """A report page's start position is not inside the range the Query asks for."""
+
+
 @dataclass(frozen=True)
 class Position:
     """Where a report page ended: the last attempt's keys (for the next page's ExclusiveStartKey)."""
@@ -307,9 +311,12 @@ def attempts_of_invoice(
     want: int | None = None,
 ) -> list[Attempt]:
     """An invoice's attempts (Query on its partition), optionally within days, oldest first: the
-    first ``want`` of them after ``after`` (all, when not given)."""
+    first ``want`` of them after ``after`` (all, when not given; none when ``after`` lies outside
+    the days: DynamoDB refuses a start key outside the key condition)."""
     low = f"{ATTEMPT_PREFIX}{day_from.isoformat()}" if day_from else ATTEMPT_PREFIX
     high = f"{ATTEMPT_PREFIX}{day_to.isoformat()}T~" if day_to else f"{ATTEMPT_PREFIX}~"
+    if after is not None and not low <= after.sk <= high:
+        raise OutsideRange(after.sk)
     kwargs: dict[str, Any] = {
         "KeyConditionExpression": "pk = :pk AND sk BETWEEN :low AND :high",
         "ExpressionAttributeValues": {":pk": {"S": f"INVOICE#{number}"}, ":low": {"S": low}, ":high": {"S": high}},
