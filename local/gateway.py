@@ -115,7 +115,8 @@ def build_app(
     api_app.url_map.strict_slashes = True
     for rule in api_app.url_map.iter_rules():
         rule.strict_slashes = True
-    # an HTTP API answers an unknown route with 404 {"message":"Not Found"} (SAM CLI mimics REST APIs' 403)
+    # what no route matches goes to the template's $default route (SiteNotFoundFunction); a 404 or
+    # 405 left (a dev page's own) is answered as an HTTP API would, not with SAM CLI's REST-API 403
     for code in (404, 405):
         api_app.register_error_handler(code, _http_api_not_found)
     # dev-only pages live beside the API routes (none of them starts with a portal prefix). The API's

@@ -22,6 +22,12 @@ def sign_in_as_demo_partner(page: Page) -> None:
     expect(page.locator("header .account")).to_contain_text(DEMO_PARTNER["email"])
 
 
+def open_the_rph_form_as_demo_partner(page: Page) -> None:
+    sign_in_as_demo_partner(page)
+    page.get_by_role("link", name="Send us a job (RPH)").first.click()
+    expect(page.get_by_role("heading", name="Send us a job (new RPH)")).to_be_visible()
+
+
 def photo() -> bytes:
     from PIL import Image
 
@@ -81,9 +87,7 @@ def test_the_demo_partner_sends_an_rph_with_a_photo_and_the_crm_gets_it_labelled
 ) -> None:
     customer = f"Riley {uuid.uuid4().hex[:8]}"
     # Given the demo partner on the RPH form
-    sign_in_as_demo_partner(page)
-    page.get_by_role("link", name="Send us a job (RPH)").first.click()
-    expect(page.get_by_role("heading", name="Send us a job (new RPH)")).to_be_visible()
+    open_the_rph_form_as_demo_partner(page)
     # When it types the customer, then uploads a photo (straight to the bucket, back to the form)
     page.get_by_label("Customer name").fill(customer)
     page.get_by_label("Add a photo").set_input_files(
@@ -124,8 +128,7 @@ def test_an_rph_sent_after_the_session_ended_is_sent_after_signing_in_again_with
 ) -> None:
     customer = f"Morgan {uuid.uuid4().hex[:8]}"
     # Given the demo partner filling in the RPH form (its address names its draft)
-    sign_in_as_demo_partner(page)
-    page.get_by_role("link", name="Send us a job (RPH)").first.click()
+    open_the_rph_form_as_demo_partner(page)
     expect(page).to_have_url(re.compile(r"/partners/rph/new\?draft=[0-9a-f]+$"))
     page.get_by_label("Customer name").fill(customer)
     page.get_by_label("Email").fill("morgan@example.com")
