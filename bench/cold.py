@@ -184,11 +184,13 @@ REFERENCE_SERVICES = ["dynamodb"]
 
 
 def time_libraries(services: list[str], paths: list[str], env: dict[str, str]) -> Timing:
-    """A function's process (its import path and environment) that only creates the floor's clients
-    and imports the required libraries."""
+    """A function's process (its import path and environment) that only creates the floor's clients,
+    as the functions do (portal_common.aws: from a botocore session, without importing boto3), and
+    imports the required libraries."""
     code = (
-        f"import sys; sys.path[:0] = {paths!r}; import boto3\n"
-        f"for name in {services!r}: boto3.client(name)\n"
+        f"import sys; sys.path[:0] = {paths!r}; import botocore.session\n"
+        "session = botocore.session.get_session()\n"
+        f"for name in {services!r}: session.create_client(name)\n"
         + REQUIRED_LIBRARIES
         + f"print({_ANSWER!r}, flush=True)\n"
         + _WAIT
@@ -197,9 +199,9 @@ def time_libraries(services: list[str], paths: list[str], env: dict[str, str]) -
 
 
 def measure_libraries(spec: FunctionSpec, env: dict[str, str], runs: int) -> dict[str, Any]:
-    """The least a function can cost under the goal's measure: the required libraries beside boto3 and
-    a DynamoDB client, in a function's environment, against the floor of that client alone,
-    interleaved run by run."""
+    """The least a function can cost under the goal's measure: the required libraries beside a
+    DynamoDB client, in a function's environment, against the floor of that client alone (made with
+    boto3, as the floor is), interleaved run by run."""
     paths = [str(path) for path in spec.layer_dirs]
     libraries: list[Timing] = []
     floors: list[Timing] = []

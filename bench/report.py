@@ -156,9 +156,10 @@ def _libraries_lines(row: dict[str, Any] | None, goals: dict[str, Any]) -> list[
         "",
         "**The required libraries alone.** A process with none of our code that imports what every function "
         "imports by the conventions (Powertools Logger, Tracer and Metrics, its event handler with validation, "
-        "pydantic with one model; `REQUIRED_LIBRARIES` in bench/cold.py) beside boto3 and its client "
-        f"({', '.join(row['services'])}), with a function's import path and environment "
-        f"({row['environment_of']}'s), against the floor of that client alone, interleaved run by run: "
+        "pydantic with one model; `REQUIRED_LIBRARIES` in bench/cold.py) beside the client "
+        f"({', '.join(row['services'])}) made as the functions make it (botocore, without boto3), with a "
+        "function's import path and environment "
+        f"({row['environment_of']}'s), against the floor of that client alone (boto3), interleaved run by run: "
         f"{_ms(row['function'])} vs {_ms(row['floor'])}, {_ratio(row['ratio_to_floor'], goals['cold_vs_floor'])} "
         f"(CPU {_cpu_ratio(row.get('cpu_ratio_to_floor'))}). {verdict}",
     ]

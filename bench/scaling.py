@@ -19,7 +19,6 @@ def _matches(case: Case, only: list[str] | None) -> bool:
 
 def run_world(world: World, cases: list[Case], n: int) -> dict[str, dict[str, Any]]:
     """Every case's figures in one fresh in-memory AWS holding ``n`` records of the world."""
-    from aws_lambda_powertools.utilities.parameters import base as parameters
     from moto import mock_aws
 
     from local.inprocess import EnvPatch, LambdaHarness, _forget_function_modules, reset_common_state
@@ -29,8 +28,7 @@ def run_world(world: World, cases: list[Case], n: int) -> dict[str, dict[str, An
     results: dict[str, dict[str, Any]] = {}
     with mock_aws(), counting() as counter:
         env = EnvPatch()  # inside mock_aws: undone before moto takes back its own variables
-        reset_common_state()
-        parameters.DEFAULT_PROVIDERS.clear()  # providers made earlier hold clients made before counting
+        reset_common_state()  # clients and secrets made earlier would be read before counting
         stack = Stack.from_file()
         for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
             env.setenv(name, stack.region)

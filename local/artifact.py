@@ -33,7 +33,7 @@ from typing import Any
 
 # The services portal_common.aws creates clients for (tests/template/test_build.py checks the code
 # names no other), and STS, which botocore's own credential providers may call.
-CLIENT_SERVICES = ("cognito-idp", "dynamodb", "s3", "sesv2", "sqs")
+CLIENT_SERVICES = ("cognito-idp", "dynamodb", "s3", "secretsmanager", "sesv2", "sqs")
 ENDPOINT_SERVICES = (*CLIENT_SERVICES, "sts")
 
 LAYER_PYTHON = Path("CommonLayer") / "python"

@@ -43,9 +43,7 @@ def _forget_function_modules() -> None:
 
 def reset_common_state() -> None:
     """Process-wide caches of the layer (settings, clients, templates, secrets)."""
-    from aws_lambda_powertools.utilities import parameters
-
-    from portal_common import aws, images
+    from portal_common import aws, images, secret_values
     from portal_common.settings import load_settings
     from portal_common.web import pages
 
@@ -57,7 +55,7 @@ def reset_common_state() -> None:
     functions_dir = ROOT / "functions"
     pages._template_dirs[:] = [d for d in pages._template_dirs if not d.is_relative_to(functions_dir)]
     pages.environment.cache_clear()
-    parameters.clear_caches()
+    secret_values.clear_cache()
 
 
 class LambdaHarness:

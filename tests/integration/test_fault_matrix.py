@@ -147,12 +147,11 @@ class Functions:
 
     def fresh(self, function: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
         """The handler for the request under test: nothing fetched before is cached any more."""
-        from aws_lambda_powertools.utilities import parameters
-
+        from portal_common import secret_values
         from portal_common.auth import jwks
 
         self.use(function)
-        parameters.clear_caches()
+        secret_values.clear_cache()
         jwks.pool_keys.cache_clear()
         return self.handler(function)
 

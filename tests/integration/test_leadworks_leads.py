@@ -358,7 +358,7 @@ def test_the_upload_page_shows_the_report_for_a_browser(stack: Stack, lambdas: L
     text = "customer_name,email,street,city,state,zip,problem_description\nAnn Lee,ann.lee@example.com,1 Main St,Austin,TX,73301,Roof leaks after rain\n"
     body = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="leads.csv"\r\nContent-Type: text/csv\r\n\r\n{text}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="leads-août.csv"\r\nContent-Type: text/csv\r\n\r\n{text}\r\n'
         f"--{boundary}--\r\n"
     )
     event = upload_event("A-1", "")
@@ -369,7 +369,10 @@ def test_the_upload_page_shows_the_report_for_a_browser(stack: Stack, lambdas: L
     event["cookies"] = [cookie]
     answer = lambdas.invoke("LeadworksUploadLeadsFunction", event)
     assert answer["statusCode"] == 200
-    assert "1 created" in answer["body"] and "leads.csv" in answer["body"] and "Download the report" in answer["body"]
+    # (the file's name as the browser sent it: UTF-8)
+    assert (
+        "1 created" in answer["body"] and "leads-août.csv" in answer["body"] and "Download the report" in answer["body"]
+    )
     # without the token, nothing is created
     event["body"] = base64.b64encode(body.replace(token, "forged").encode()).decode()
     assert lambdas.invoke("LeadworksUploadLeadsFunction", event)["statusCode"] == 403

@@ -4,7 +4,7 @@ import gzip
 import json
 from pathlib import Path
 
-from local.artifact import endpoints_for, slim_botocore, without_documentation
+from local.artifact import CLIENT_SERVICES, endpoints_for, slim_botocore, without_documentation
 
 
 def test_documentation_strings_are_emptied_but_fields_named_documentation_stay() -> None:
@@ -67,8 +67,8 @@ def test_slimming_a_data_folder_twice_gives_the_same_files(tmp_path: Path) -> No
     (data / "endpoints.json").write_text(
         json.dumps({"partitions": [{"partition": "aws", "services": {"sqs": {}, "ec2": {}}}]})
     )
-    for name in ("cognito-idp", "dynamodb", "s3", "sesv2"):
-        (data / name).mkdir()
+    for name in CLIENT_SERVICES:
+        (data / name).mkdir(exist_ok=True)
     # When it is slimmed, then slimmed again
     saved = slim_botocore(tmp_path)
     first = {p.name: p.read_bytes() for p in data.rglob("*.json*")}

@@ -15,10 +15,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from portal_common import aws
+from portal_common.dynamo import from_item, to_item
 from portal_common.errors import ServiceUnavailable
 from portal_common.settings import Settings, load_settings
 
@@ -31,8 +31,6 @@ if TYPE_CHECKING:  # only staged on; importing it would make every reader need O
     from portal_common.outbox import Transaction
 
 CONTACT = "CONTACT"
-_deserializer = TypeDeserializer()
-_serializer = TypeSerializer()
 
 
 class ContactsSettings(Settings):
@@ -64,7 +62,7 @@ def _get(contact_id: str, sk: str, consistent: bool) -> dict[str, Any] | None:
     item = answer.get("Item")
     if item is None:
         return None
-    return {k: _deserializer.deserialize(v) for k, v in item.items() if k not in ("pk", "sk")}
+    return from_item({k: v for k, v in item.items() if k not in ("pk", "sk")})
 
 
 # -- contacts ---------------------------------------------------------------------------------
@@ -183,7 +181,7 @@ def stage_send(tx: Transaction, record: SendRecord) -> None:
 
 def _send_item(record: SendRecord) -> dict[str, Any]:
     doc = {**_key(record.contact_id, f"SEND#{record.send_id}"), **record.model_dump(mode="json")}
-    return {k: _serializer.serialize(v) for k, v in doc.items() if v is not None}
+    return to_item(doc)
 
 
 # -- quote requests ---------------------------------------------------------------------------

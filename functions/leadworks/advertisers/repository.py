@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
 from clock import iso
 
 from advertisers.models import Advertiser
 from portal_common import aws
+from portal_common.dynamo import from_item
 from portal_common.errors import Conflict, NotFound
 from portal_common.events import CrmEvent
 from portal_common.outbox import Transaction
 from portal_common.settings import Settings, load_settings
 
 PROFILE = "PROFILE"
-_deserializer = TypeDeserializer()
 
 
 class AdvertisersTableSettings(Settings):
@@ -53,7 +52,7 @@ def get(advertiser_id: str) -> Advertiser:
     item = aws.client("dynamodb").get_item(TableName=_table(), Key=key, ConsistentRead=True).get("Item")
     if item is None:
         raise NotFound("There is no such advertiser.")
-    return Advertiser.model_validate({k: _deserializer.deserialize(v) for k, v in item.items()})
+    return Advertiser.model_validate(from_item(item))
 
 
 def exists(advertiser_id: str) -> bool:

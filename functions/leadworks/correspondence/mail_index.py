@@ -13,17 +13,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from clock import iso
 
 from correspondence.models import ArchivedMessage
 from correspondence.parsing import ParsedMessage
 from portal_common import aws
+from portal_common.dynamo import from_item, to_item
 from portal_common.settings import Settings, load_settings
 
 BATCH = 25
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 
 class MailIndexSettings(Settings):
@@ -37,11 +35,11 @@ def _table() -> str:
 def _item(address: str, message: ArchivedMessage) -> dict[str, Any]:
     doc = message.model_dump(mode="json")
     doc.update(pk=f"ADDRESS#{address}", sk=f"{iso(message.received_at)}#{message.message_key}", address=address)
-    return {k: _serializer.serialize(v) for k, v in doc.items() if v is not None}
+    return to_item(doc)
 
 
 def _message(item: dict[str, Any]) -> ArchivedMessage:
-    return ArchivedMessage.model_validate({k: _deserializer.deserialize(v) for k, v in item.items()})
+    return ArchivedMessage.model_validate(from_item(item))
 
 
 def put_message(parsed: ParsedMessage) -> None:

@@ -20,13 +20,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 from clock import iso, now
 from correspondence.models import ArchivedMessage
 
 from leads.models import Lead, LeadOwner, LeadPage, LeadSummary
 from portal_common import aws
+from portal_common.dynamo import from_item
 from portal_common.errors import Conflict, NotFound, PortalError, ServiceUnavailable
 from portal_common.events import CrmEvent
 from portal_common.outbox import Transaction
@@ -37,8 +37,6 @@ MAIL = "MAIL#"
 MAX_TRANSACTION_ITEMS = 100
 BATCH_GET = 100
 CONFLICT_RETRIES = 6
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 
 class IntakeTableSettings(Settings):
@@ -72,7 +70,7 @@ def _table() -> str:
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+    return from_item(item)
 
 
 def lead_pk(email_key: str) -> str:

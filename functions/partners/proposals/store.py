@@ -20,10 +20,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from clock import iso
 
 from portal_common import aws
+from portal_common import dynamo as attribute_values
 from portal_common.errors import NotFound
 from portal_common.settings import Settings, load_settings
 from proposals.models import Image, Proposal, normalise
@@ -31,8 +31,6 @@ from proposals.models import Image, Proposal, normalise
 PROPOSAL = "PROPOSAL"
 OWNERS = "OWNERS"
 UNASSIGNED = "UNASSIGNED"
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 _DATES = ("created_at", "reviewed_at", "sent_at")
 
 
@@ -71,11 +69,11 @@ def opportunity_sort(opportunity_name: str, sent_at: datetime) -> str:
 
 
 def dynamo(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
+    return attribute_values.to_item(values)
 
 
 def plain(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+    return attribute_values.from_item(item)
 
 
 def to_item(proposal: Proposal) -> dict[str, Any]:

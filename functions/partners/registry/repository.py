@@ -16,10 +16,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
 from clock import iso
 
 from portal_common import aws
+from portal_common.dynamo import from_item
 from portal_common.errors import Conflict, NotFound
 from portal_common.events import CrmEvent
 from portal_common.outbox import Transaction
@@ -28,7 +28,6 @@ from registry.models import Partner
 
 PROFILE = "PROFILE"
 CLAIM = "CLAIM"
-_deserializer = TypeDeserializer()
 
 
 class PartnersTableSettings(Settings):
@@ -60,7 +59,7 @@ def zip_taken(zip_code: str) -> ZipTaken:
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+    return from_item(item)
 
 
 def _profile_item(partner: Partner) -> dict[str, Any]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from clock import iso
 
 from portal_common import aws
+from portal_common.dynamo import from_item, to_value
 from portal_common.errors import Conflict, NotFound
 from portal_common.events import CrmEvent
 from portal_common.outbox import Transaction
@@ -20,8 +20,6 @@ from portal_common.settings import Settings, load_settings
 from rph.models import Rph
 
 RECORD = "RECORD"
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 
 class IntakeTableSettings(Settings):
@@ -55,7 +53,7 @@ def get(rph_id: str) -> Rph:
     item = aws.client("dynamodb").get_item(TableName=_table(), Key=_key(rph_id)).get("Item")
     if item is None:
         raise NotFound("There is no such RPH.")
-    return Rph.model_validate({k: _deserializer.deserialize(v) for k, v in item.items()})
+    return Rph.model_validate(from_item(item))
 
 
 def list_for_owner(partner_id: str, limit: int = 50) -> list[Rph]:
@@ -63,10 +61,8 @@ def list_for_owner(partner_id: str, limit: int = 50) -> list[Rph]:
         TableName=_table(),
         IndexName="ByOwner",
         KeyConditionExpression="owner_key = :o",
-        ExpressionAttributeValues={":o": _serializer.serialize(f"PARTNER#{partner_id}")},
+        ExpressionAttributeValues={":o": to_value(f"PARTNER#{partner_id}")},
         ScanIndexForward=False,
         Limit=limit,
     )
-    return [
-        Rph.model_validate({k: _deserializer.deserialize(v) for k, v in i.items()}) for i in answer.get("Items", [])
-    ]
+    return [Rph.model_validate(from_item(i)) for i in answer.get("Items", [])]

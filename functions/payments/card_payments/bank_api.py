@@ -25,9 +25,8 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from aws_lambda_powertools.utilities import parameters
-
 from portal_common.observability import logger
+from portal_common.secret_values import json_secret
 from portal_common.settings import load_settings
 
 from .models import CardSummary
@@ -215,9 +214,9 @@ def verify_webhook(body: bytes, signature_header: str, secret: str, *, now: floa
         raise WebhookRejected("malformed event") from None
 
 
-def _credentials() -> dict[str, str]:
+def _credentials() -> dict[str, Any]:
     arn = load_settings(ProcessorSecretSettings).processor_secret_arn
-    return parameters.get_secret(arn, transform="json", max_age=SECRET_CACHE_SECONDS)  # type: ignore[return-value]
+    return json_secret(arn, max_age=SECRET_CACHE_SECONDS)
 
 
 @cache

@@ -21,9 +21,8 @@ from datetime import UTC, date, datetime
 from itertools import islice
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
-
 from portal_common import aws
+from portal_common.dynamo import from_item
 from portal_common.errors import Conflict
 from portal_common.events import CrmEvent
 from portal_common.outbox import Transaction
@@ -37,7 +36,6 @@ INVOICE_SK = "INVOICE"
 RECEIPT_EMAIL_PREFIX = "RECEIPT_EMAIL#"
 ATTEMPT_PREFIX = "ATTEMPT#"
 DAY_INDEX = "ByAttemptDay"
-_deserializer = TypeDeserializer()
 
 
 class InvoiceEditConflict(Conflict):
@@ -67,7 +65,7 @@ def invoice_key(number: str) -> dict[str, str]:
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+    return from_item(item)
 
 
 def _iso(moment: datetime) -> str:

@@ -4,8 +4,8 @@ The secret (template: LinkSigningSecret) is JSON:
     {"current_id": "k2", "secret": "<current key>", "previous_id": "k1", "previous_secret": "<old key>"}
 Tokens name the key id they were signed with; both keys verify during a rotation, only the current
 one signs. ``rotated(secret, new_id, new_key)`` gives the next version (see README, "Rotating keys").
-The value is cached per process for five minutes (Powertools Parameters), so a rotation is seen by
-every function within that time.
+The value is cached per process for five minutes (portal_common.secret_values), so a rotation is
+seen by every function within that time.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import hashlib
 import hmac
 from typing import Any
 
+from portal_common.secret_values import json_secret
 from portal_common.settings import Settings, load_settings
 
 CACHE_SECONDS = 300
@@ -43,13 +44,8 @@ class KeyRing:
 
 
 def key_ring() -> KeyRing:
-    # imported on use: Powertools Parameters imports boto3 and its AppConfig, SSM and DynamoDB
-    # providers, which a function that signs or checks nothing on its request never needs
-    from aws_lambda_powertools.utilities import parameters
-
     arn = load_settings(SigningSettings).link_signing_secret_arn
-    doc = parameters.get_secret(arn, transform="json", max_age=CACHE_SECONDS)
-    return KeyRing(doc)  # type: ignore[arg-type]
+    return KeyRing(json_secret(arn, max_age=CACHE_SECONDS))
 
 
 def rotated(doc: dict[str, Any], new_id: str, new_secret: str) -> dict[str, Any]:

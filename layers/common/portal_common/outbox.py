@@ -15,16 +15,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
 from portal_common import aws
+from portal_common.dynamo import to_item
 from portal_common.errors import PortalError, ServiceUnavailable
 from portal_common.events import Actor, CrmEvent, Portal, activity_event
 from portal_common.settings import Settings, load_settings
 
 RETENTION_SECONDS = 7 * 24 * 3600
-_serializer = TypeSerializer()
 
 
 class OutboxSettings(Settings):
@@ -32,7 +31,7 @@ class OutboxSettings(Settings):
 
 
 def _dynamo(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in item.items() if v is not None}
+    return to_item(item)
 
 
 def outbox_item(event: CrmEvent) -> dict[str, Any]:

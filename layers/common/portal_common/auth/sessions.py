@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
 from portal_common import aws
+from portal_common.dynamo import from_item, to_item
 from portal_common.errors import Conflict
 from portal_common.events import Portal
 
@@ -25,8 +25,6 @@ if TYPE_CHECKING:  # the authorizer reads sessions but writes no outbox: it does
 
 TOUCH_EVERY_SECONDS = 60
 BY_USER_INDEX = "ByUser"
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 
 class SessionRecord(BaseModel):
@@ -79,14 +77,14 @@ class SessionStore:
             aws.client("dynamodb")
             .get_item(
                 TableName=self.table,
-                Key={k: _serializer.serialize(v) for k, v in _key(session_id).items()},
+                Key=to_item(_key(session_id)),
                 ConsistentRead=True,
             )
             .get("Item")
         )
         if not item:
             return None
-        doc: dict[str, Any] = {k: _deserializer.deserialize(v) for k, v in item.items()}
+        doc: dict[str, Any] = from_item(item)
         return SessionRecord.model_validate(
             {**doc, **{k: int(doc[k]) for k in ("created_at", "last_seen", "expires_at") if k in doc}}
         )
@@ -96,7 +94,7 @@ class SessionStore:
         try:
             aws.client("dynamodb").update_item(
                 TableName=self.table,
-                Key={k: _serializer.serialize(v) for k, v in _key(session_id).items()},
+                Key=to_item(_key(session_id)),
                 UpdateExpression="SET last_seen = :now",
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeValues={":now": {"N": str(now)}},
