@@ -69,10 +69,6 @@ def _table() -> str:
     return load_settings(IntakeTableSettings).intake_table
 
 
-def _plain(item: dict[str, Any]) -> dict[str, Any]:
-    return from_item(item)
-
-
 def lead_pk(email_key: str) -> str:
     return f"LEAD#{email_key}"
 
@@ -236,7 +232,7 @@ def owner_of(email_key: str) -> LeadOwner | None:
         )
         .get("Item")
     )
-    return LeadOwner.model_validate(_plain(item)) if item else None
+    return LeadOwner.model_validate(from_item(item)) if item else None
 
 
 def owners_of(email_keys: Iterable[str]) -> dict[str, LeadOwner]:
@@ -255,7 +251,7 @@ def owners_of(email_keys: Iterable[str]) -> dict[str, LeadOwner]:
         for attempt in range(10):
             answer = ddb.batch_get_item(RequestItems=request)
             for item in answer.get("Responses", {}).get(table, []):
-                owner = LeadOwner.model_validate(_plain(item))
+                owner = LeadOwner.model_validate(from_item(item))
                 found[owner.email_key] = owner
             request = answer.get("UnprocessedKeys") or {}
             if not request:
@@ -272,7 +268,7 @@ def _pointer(lead_id: str) -> dict[str, Any] | None:
         .get_item(TableName=_table(), Key={"pk": {"S": f"LEADID#{lead_id}"}, "sk": {"S": RECORD}}, ConsistentRead=True)
         .get("Item")
     )
-    return _plain(item) if item else None
+    return from_item(item) if item else None
 
 
 def lead_with_correspondence(lead_id: str, advertiser_id: str) -> tuple[Lead, list[ArchivedMessage]]:
@@ -293,7 +289,7 @@ def lead_with_correspondence(lead_id: str, advertiser_id: str) -> tuple[Lead, li
     while True:
         page = ddb.query(**request)
         for item in page.get("Items", []):
-            doc = _plain(item)
+            doc = from_item(item)
             if doc["sk"] == RECORD:
                 lead = Lead.model_validate(doc)
             elif doc["sk"].startswith(MAIL):
@@ -326,7 +322,7 @@ def leads_of(advertiser_id: str, limit: int, after: str | None = None) -> LeadPa
             "created_at": {"S": pointer["lead_created_at"]},
         }
     page = aws.client("dynamodb").query(**request)
-    leads = [Lead.model_validate(_plain(item)) for item in page.get("Items", [])]
+    leads = [Lead.model_validate(from_item(item)) for item in page.get("Items", [])]
     summaries = [
         LeadSummary(
             lead_id=lead.lead_id,

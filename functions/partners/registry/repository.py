@@ -58,10 +58,6 @@ def zip_taken(zip_code: str) -> ZipTaken:
     )
 
 
-def _plain(item: dict[str, Any]) -> dict[str, Any]:
-    return from_item(item)
-
-
 def _profile_item(partner: Partner) -> dict[str, Any]:
     item = partner.model_dump(mode="json", exclude_none=True)
     item.update(created_at=iso(partner.created_at), updated_at=iso(partner.updated_at))
@@ -78,7 +74,7 @@ def get_partner(partner_id: str) -> Partner:
     )
     if item is None:
         raise NotFound(f"There is no partner {partner_id}.")
-    return Partner.model_validate(_plain(item))
+    return Partner.model_validate(from_item(item))
 
 
 def zip_holder(zip_code: str) -> str | None:
@@ -88,7 +84,7 @@ def zip_holder(zip_code: str) -> str | None:
         .get_item(TableName=_table(), Key={k: {"S": v} for k, v in zip_key(zip_code).items()}, ConsistentRead=True)
         .get("Item")
     )
-    return _plain(item)["partner_id"] if item else None
+    return from_item(item)["partner_id"] if item else None
 
 
 def add_partner(partner: Partner, event: CrmEvent) -> None:

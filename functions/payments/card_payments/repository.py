@@ -64,10 +64,6 @@ def invoice_key(number: str) -> dict[str, str]:
     return {"pk": f"INVOICE#{number}", "sk": INVOICE_SK}
 
 
-def _plain(item: dict[str, Any]) -> dict[str, Any]:
-    return from_item(item)
-
-
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
@@ -81,7 +77,7 @@ def get_invoice(number: str) -> Invoice | None:
         )
         .get("Item")
     )
-    return _invoice(_plain(item)) if item else None
+    return _invoice(from_item(item)) if item else None
 
 
 def _invoice(raw: dict[str, Any]) -> Invoice:
@@ -258,7 +254,7 @@ def _query(**kwargs: Any) -> Iterator[dict[str, Any]]:
     while True:
         answer = ddb.query(TableName=_table(), **kwargs)
         for item in answer.get("Items", []):
-            yield _plain(item)
+            yield from_item(item)
         if "LastEvaluatedKey" not in answer:
             return
         kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]

@@ -30,10 +30,6 @@ class OutboxSettings(Settings):
     outbox_table: str
 
 
-def _dynamo(item: dict[str, Any]) -> dict[str, Any]:
-    return to_item(item)
-
-
 def outbox_item(event: CrmEvent) -> dict[str, Any]:
     return {
         "pk": f"EVENT#{event.event_id}",
@@ -74,7 +70,7 @@ class Transaction:
         """Put an item; ``unique="pk"`` makes it fail (on_conflict) if an item with that key exists."""
         if unique:
             condition = f"attribute_not_exists({unique})"
-        self._add("Put", {"TableName": table, "Item": _dynamo(item)}, condition, names, values, on_conflict)
+        self._add("Put", {"TableName": table, "Item": to_item(item)}, condition, names, values, on_conflict)
 
     def update(
         self,
@@ -87,7 +83,7 @@ class Transaction:
         values: dict[str, Any] | None = None,
         on_conflict: PortalError | None = None,
     ) -> None:
-        op = {"TableName": table, "Key": _dynamo(key), "UpdateExpression": update}
+        op = {"TableName": table, "Key": to_item(key), "UpdateExpression": update}
         self._add("Update", op, condition, names, values, on_conflict)
 
     def delete(
@@ -100,7 +96,7 @@ class Transaction:
         names: dict[str, str] | None = None,
         on_conflict: PortalError | None = None,
     ) -> None:
-        self._add("Delete", {"TableName": table, "Key": _dynamo(key)}, condition, names, values, on_conflict)
+        self._add("Delete", {"TableName": table, "Key": to_item(key)}, condition, names, values, on_conflict)
 
     def check(
         self,
@@ -112,7 +108,7 @@ class Transaction:
         names: dict[str, str] | None = None,
         on_conflict: PortalError | None = None,
     ) -> None:
-        self._add("ConditionCheck", {"TableName": table, "Key": _dynamo(key)}, condition, names, values, on_conflict)
+        self._add("ConditionCheck", {"TableName": table, "Key": to_item(key)}, condition, names, values, on_conflict)
 
     def _add(
         self,
@@ -129,7 +125,7 @@ class Transaction:
         if names:
             op["ExpressionAttributeNames"] = names
         if values:
-            op["ExpressionAttributeValues"] = _dynamo(values)
+            op["ExpressionAttributeValues"] = to_item(values)
         self._items.append({kind: op})
         self._on_conflict.append(on_conflict)
 
@@ -139,7 +135,7 @@ class Transaction:
             {
                 "Put": {
                     "TableName": table,
-                    "Item": _dynamo(outbox_item(event)),
+                    "Item": to_item(outbox_item(event)),
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             }
